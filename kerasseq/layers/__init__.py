@@ -1,0 +1,1 @@
+"""Custom Keras layers: gated recurrent cells, the sequence layer and attention."""
