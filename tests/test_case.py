@@ -6,7 +6,6 @@ import pathlib
 import tempfile
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]

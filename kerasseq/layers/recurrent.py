@@ -1,0 +1,219 @@
+"""Recurrent: the sequence layer that runs a kerasseq cell over time, fast."""
+
+import inspect
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from kerasseq.layers.recurrent_cell import RecurrentCell
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+class Recurrent(keras.layers.RNN):
+    """Runs a recurrent cell over the time axis of a sequence.
+
+    A drop-in `keras.layers.RNN` (same arguments, same outputs, works inside
+    `keras.layers.Bidirectional`) with a faster loop for kerasseq cells
+    (subclasses of `kerasseq.layers.RecurrentCell`):
+
+    - the part of every gate that does not depend on the previous state (input
+      matmul, biases) is computed for all timesteps at once, before the loop,
+      with one large matmul (`cell.project_inputs`);
+    - only the recurrent half of the step (`cell.step`: the `h @ U` matmul and
+      the gates) runs inside a `tf.while_loop`, reading its inputs from a
+      `TensorArray`;
+    - dropout masks are drawn once per sequence (variational dropout).
+
+    Other Keras cells run through the generic `keras.layers.RNN` loop.
+
+    Args:
+        cell: A kerasseq cell (`GRUCell`, `LSTMCell`, `SimpleRNNCell`) or any
+            Keras RNN cell.
+        return_sequences: Boolean (default `False`). Return the full sequence of
+            outputs, or only the last one.
+        return_state: Boolean (default `False`). Also return the final states.
+        go_backwards: Boolean (default `False`). Process the sequence backwards
+            and return the outputs in reversed order, as `keras.layers.RNN`.
+        stateful: Boolean (default `False`). Keep the last states of a batch as
+            the initial states of the next one.
+        unroll: Boolean (default `False`). Unroll the loop in Python: faster
+            for short sequences, more memory; needs a static time dimension.
+        zero_output_for_mask: Boolean (default `False`). Output zeros at masked
+            timesteps instead of repeating the last unmasked output.
+            `keras.layers.Bidirectional` sets it to `return_sequences`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        sequences: A 3D tensor `(batch, timesteps, features)`.
+        initial_state: Optional list of initial state tensors, one per state of
+            the cell (`[h]` for GRU and SimpleRNN, `[h, c]` for LSTM), each
+            `(batch, units)`. Zeros when absent.
+        mask: Optional boolean tensor `(batch, timesteps)`; `False` marks a
+            padded timestep.
+        training: Python boolean, whether dropout is applied.
+
+    Returns:
+        The outputs `(batch, timesteps, units)` with `return_sequences`, else
+        the last output `(batch, units)`; with `return_state`, a list of the
+        output followed by the final states.
+
+    Masking: exactly as `keras.layers.RNN`. At a masked timestep the states are
+    not updated (they keep their previous values), and the output repeats the
+    previous timestep's output (zeros before the first unmasked step), or is
+    zero when `zero_output_for_mask=True`. So with right padding, the last
+    output and the final states are those of the last real token, and
+    `padded + mask` gives the same results as the unpadded sequence. The mask
+    from `keras.layers.Embedding(mask_zero=True)` is picked up automatically.
+
+    Example:
+
+    >>> layer = Recurrent(kerasseq.layers.LSTMCell(8), return_sequences=True)
+    >>> layer(np.ones((4, 10, 16), "float32")).shape
+    TensorShape([4, 10, 8])
+    """
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if not isinstance(self.cell, RecurrentCell):
+            return super().inner_loop(sequences, initial_state, mask, training)
+        cell = self.cell
+        states = [
+            ops.cast(s, cell.compute_dtype) for s in tf.nest.flatten(initial_state)
+        ]
+        input_mask, recurrent_mask = cell.dropout_masks(
+            sequences[:, 0, :], states[0], training
+        )
+        if input_mask is not None:
+            sequences = sequences * ops.expand_dims(input_mask, 1)
+
+        # Everything that does not depend on the previous state, all timesteps
+        # at once; then time-major for the loop.
+        projected = ops.transpose(cell.project_inputs(sequences), [1, 0, 2])
+        if mask is not None:
+            mask = ops.expand_dims(ops.transpose(ops.cast(mask, "bool")), -1)
+        if self.go_backwards:
+            projected = ops.flip(projected, axis=0)
+            mask = None if mask is None else ops.flip(mask, axis=0)
+
+        run = self._unrolled_loop if self.unroll else self._while_loop
+        last_output, outputs, states = run(projected, mask, states, recurrent_mask)
+        if outputs is not None:
+            outputs = ops.transpose(outputs, [1, 0, 2])
+        else:
+            outputs = ops.expand_dims(last_output, 1)
+        return last_output, outputs, states
+
+    def _masked_step(self, projected_t, mask_t, prev_output, states, recurrent_mask):
+        output, new_states = self.cell.step(projected_t, states, recurrent_mask)
+        if mask_t is not None:
+            # a masked timestep keeps the states and repeats (or zeroes) the output
+            new_states = [
+                tf.where(mask_t, new, old) for new, old in zip(new_states, states)
+            ]
+            fill = ops.zeros_like(output) if self.zero_output_for_mask else prev_output
+            output = tf.where(mask_t, output, fill)
+        return output, new_states
+
+    def _initial_output(self, projected, states):
+        return ops.zeros(
+            (ops.shape(projected)[1], self.cell.output_size), dtype=states[0].dtype
+        )
+
+    def _unrolled_loop(self, projected, mask, states, recurrent_mask):
+        output = self._initial_output(projected, states)
+        outputs = []
+        for t in range(projected.shape[0]):
+            mask_t = None if mask is None else mask[t]
+            output, states = self._masked_step(
+                projected[t], mask_t, output, states, recurrent_mask
+            )
+            outputs.append(output)
+        stacked = ops.stack(outputs) if self.return_sequences else None
+        return output, stacked, states
+
+    def _while_loop(self, projected, mask, states, recurrent_mask):
+        time_steps = tf.shape(projected)[0]
+        # Per-step reads go through TensorArrays: slicing `projected[t]` inside
+        # a while loop makes its gradient an order of magnitude slower.
+        projected_ta = tf.TensorArray(projected.dtype, size=time_steps).unstack(
+            projected
+        )
+        mask_ta = None
+        if mask is not None:
+            mask_ta = tf.TensorArray(tf.bool, size=time_steps).unstack(mask)
+        outputs_ta = tf.TensorArray(
+            states[0].dtype,
+            size=time_steps if self.return_sequences else 0,
+            element_shape=tf.TensorShape([None, self.cell.output_size]),
+        )
+
+        def body(t, output, states, outputs_ta):
+            mask_t = None if mask_ta is None else mask_ta.read(t)
+            output, states = self._masked_step(
+                projected_ta.read(t), mask_t, output, states, recurrent_mask
+            )
+            if self.return_sequences:
+                outputs_ta = outputs_ta.write(t, output)
+            return t + 1, output, states, outputs_ta
+
+        _, last_output, states, outputs_ta = tf.while_loop(
+            lambda t, *_: t < time_steps,
+            body,
+            (
+                tf.constant(0),
+                self._initial_output(projected, states),
+                states,
+                outputs_ta,
+            ),
+            maximum_iterations=time_steps,
+        )
+        outputs = outputs_ta.stack() if self.return_sequences else None
+        return last_output, outputs, states
+
+
+class _CellOwningRecurrent(Recurrent):
+    """A `Recurrent` that builds its own cell from flat arguments.
+
+    The base of `GRU`, `LSTM` and `SimpleRNN`: their configs hold the cell's
+    arguments flat beside the layer's (as `keras.layers.GRU` does), not a
+    nested cell. Every cell argument stays readable as `layer.cell.<name>`.
+    """
+
+    def __init__(self, cell_class, cell_kwargs, **kwargs):
+        # Keyword arguments the cell understands go to the cell, the rest to
+        # the layer; dtype and trainability are shared.
+        cell_keys = set(inspect.signature(RecurrentCell.__init__).parameters)
+        cell_keys |= set(inspect.signature(cell_class.__init__).parameters)
+        cell_keys -= {"self", "kwargs"}
+        for key in list(kwargs):
+            if key in cell_keys:
+                cell_kwargs[key] = kwargs.pop(key)
+        cell = cell_class(
+            dtype=kwargs.get("dtype"),
+            trainable=kwargs.get("trainable", True),
+            name=f"{cell_class.__name__.lower()}",
+            **cell_kwargs,
+        )
+        super().__init__(cell, **kwargs)
+
+    @property
+    def units(self):
+        return self.cell.units
+
+    @property
+    def dropout(self):
+        return self.cell.dropout
+
+    @property
+    def recurrent_dropout(self):
+        return self.cell.recurrent_dropout
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        cell_config = self.cell.get_config()
+        return {**cell_config, **config}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,233 @@
+"""The base class of kerasseq's recurrent cells and the contract they share."""
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+class RecurrentCell(keras.layers.Layer):
+    """Base class of the kerasseq cells: one timestep, split in two halves.
+
+    A cell holds the weights and the math of one timestep. It works inside
+    `keras.layers.RNN` like any Keras cell (`call(inputs, states, training)`
+    returns `(output, new_states)`), and it also exposes the two halves of its
+    step, which `kerasseq.layers.Recurrent` uses to run a whole sequence fast:
+
+    - `project_inputs(inputs)`: everything in the gate pre-activations that does
+      not depend on the previous state (the input matmul and the biases that
+      can be added before the loop). It works on `(batch, features)` and on
+      `(batch, time, features)`, so a sequence layer can project all timesteps
+      with one matmul.
+    - `step(projected_inputs, states, recurrent_mask=None)`: the rest, one
+      timestep: the recurrent matmul and the gates.
+
+    `call(inputs, states)` is exactly `step(project_inputs(inputs), states)`, so
+    both paths share one implementation of the equations.
+
+    Subclasses set the weights in `build` and implement `project_inputs`,
+    `step`, `state_size` and `output_size`.
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        activation: Activation of the candidate state and output. Default:
+            `"tanh"`. `None` means linear.
+        use_bias: Boolean (default `True`), whether the cell uses a bias.
+        kernel_initializer: Initializer of the input `kernel`. Default:
+            `"glorot_uniform"`.
+        recurrent_initializer: Initializer of the `recurrent_kernel`. Default:
+            `"orthogonal"`.
+        bias_initializer: Initializer of the `bias`. Default: `"zeros"`.
+        kernel_regularizer: Regularizer of the `kernel`. Default: `None`.
+        recurrent_regularizer: Regularizer of the `recurrent_kernel`.
+            Default: `None`.
+        bias_regularizer: Regularizer of the `bias`. Default: `None`.
+        kernel_constraint: Constraint on the `kernel`. Default: `None`.
+        recurrent_constraint: Constraint on the `recurrent_kernel`.
+            Default: `None`.
+        bias_constraint: Constraint on the `bias`. Default: `None`.
+        dropout: Float in [0, 1). Fraction of the input units to drop.
+        recurrent_dropout: Float in [0, 1). Fraction of the previous state
+            to drop before the recurrent matmul.
+        seed: Random seed for dropout.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Dropout: `kerasseq.layers.Recurrent` draws one input mask and one recurrent
+    mask per sequence and reuses them at every timestep (variational dropout,
+    Gal & Ghahramani 2016), as Keras's own layers do. `keras.layers.RNN`
+    prepares such per-sequence masks only for Keras's built-in cells, so when a
+    kerasseq cell runs inside `keras.layers.RNN` it draws fresh masks at every
+    timestep instead.
+    """
+
+    def __init__(
+        self,
+        units,
+        activation="tanh",
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        recurrent_initializer="orthogonal",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        recurrent_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        recurrent_constraint=None,
+        bias_constraint=None,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(
+                f"`units` must be a positive integer, received: units={units!r}"
+            )
+        for name, rate in (
+            ("dropout", dropout),
+            ("recurrent_dropout", recurrent_dropout),
+        ):
+            if not 0.0 <= rate < 1.0:
+                raise ValueError(
+                    f"`{name}` must be a float in [0, 1), received: {name}={rate!r}"
+                )
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.recurrent_regularizer = keras.regularizers.get(recurrent_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self.recurrent_constraint = keras.constraints.get(recurrent_constraint)
+        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.dropout = float(dropout)
+        self.recurrent_dropout = float(recurrent_dropout)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed=seed)
+
+    @property
+    def state_size(self):
+        raise NotImplementedError
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def add_gate_weights(
+        self, input_dim, gate_units, bias_shape, bias_initializer=None
+    ):
+        """Creates `kernel`, `recurrent_kernel` and (if `use_bias`) `bias`.
+
+        Names and shapes are those of Keras's cells, so weights can be copied
+        between a kerasseq cell and its Keras twin with `set_weights`.
+        """
+        self.kernel = self.add_weight(
+            shape=(input_dim, gate_units),
+            name="kernel",
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, gate_units),
+            name="recurrent_kernel",
+            initializer=self.recurrent_initializer,
+            regularizer=self.recurrent_regularizer,
+            constraint=self.recurrent_constraint,
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=bias_shape,
+                name="bias",
+                initializer=bias_initializer or self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+
+    def project_inputs(self, inputs):
+        raise NotImplementedError
+
+    def step(self, projected_inputs, states, recurrent_mask=None):
+        raise NotImplementedError
+
+    def call(self, inputs, states, training=False):
+        input_mask, recurrent_mask = self.dropout_masks(
+            inputs, _first_state(states), training
+        )
+        if input_mask is not None:
+            inputs = inputs * input_mask
+        output, new_states = self.step(
+            self.project_inputs(inputs), _as_list(states), recurrent_mask
+        )
+        if not isinstance(states, (list, tuple)):
+            new_states = new_states[0]
+        return output, new_states
+
+    def dropout_masks(self, step_inputs, state, training):
+        """Draws `(input_mask, recurrent_mask)`; `None` where there is none.
+
+        Args:
+            step_inputs: A `(batch, features)` tensor shaped like one timestep.
+            state: A `(batch, units)` tensor shaped like the hidden state.
+            training: Python or tensor boolean; no masks unless training.
+
+        Returns:
+            The two masks, each holding 0 or `1 / (1 - rate)` per unit.
+        """
+        if not training:
+            return None, None
+        input_mask = recurrent_mask = None
+        if self.dropout > 0:
+            input_mask = keras.random.dropout(
+                ops.ones_like(step_inputs), self.dropout, seed=self.seed_generator
+            )
+        if self.recurrent_dropout > 0:
+            recurrent_mask = keras.random.dropout(
+                ops.ones_like(state), self.recurrent_dropout, seed=self.seed_generator
+            )
+        return input_mask, recurrent_mask
+
+    def get_initial_state(self, batch_size=None):
+        sizes = self.state_size
+        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
+        return [
+            ops.zeros((batch_size, size), dtype=self.compute_dtype) for size in sizes
+        ]
+
+    def get_config(self):
+        config = {
+            "units": self.units,
+            "activation": keras.activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": keras.initializers.serialize(
+                self.recurrent_initializer
+            ),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": keras.regularizers.serialize(
+                self.recurrent_regularizer
+            ),
+            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": keras.constraints.serialize(
+                self.recurrent_constraint
+            ),
+            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout,
+            "recurrent_dropout": self.recurrent_dropout,
+            "seed": self.seed,
+        }
+        return {**super().get_config(), **config}
+
+
+def _as_list(states):
+    return list(states) if isinstance(states, (list, tuple)) else [states]
+
+
+def _first_state(states):
+    return states[0] if isinstance(states, (list, tuple)) else states

@@ -1,0 +1,68 @@
+"""SimpleRNNCell: the vanilla (Elman) recurrent cell."""
+
+import keras
+from keras import ops
+
+from kerasseq.layers.recurrent_cell import RecurrentCell
+
+
+@keras.saving.register_keras_serializable(package="kerasseq")
+class SimpleRNNCell(RecurrentCell):
+    """Cell class for the vanilla RNN (Elman 1990): one timestep.
+
+    Computes `h_t = activation(W x_t + U h_{t-1} + b)`; the output is `h_t`.
+    `W` is `kernel` `(input_dim, units)`, `U` is `recurrent_kernel`
+    `(units, units)`, `b` is `bias` `(units,)`: the names and shapes of
+    `keras.layers.SimpleRNNCell`, so weights copy across with `set_weights`.
+
+    Args:
+        units: Positive integer, dimensionality of the output space.
+        activation: Default `"tanh"`; `None` means linear.
+        use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+        kernel_regularizer, recurrent_regularizer, bias_regularizer,
+        kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+        recurrent_dropout, seed: see `kerasseq.layers.RecurrentCell`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+
+    Call arguments:
+        inputs: A 2D tensor `(batch, features)`.
+        states: A list with one 2D tensor `(batch, units)`, the previous
+            state (or that tensor alone).
+        training: Python boolean, whether dropout is applied.
+
+    Returns:
+        `(h, [h])` with `h` of shape `(batch, units)`.
+
+    Masking: a cell sees one timestep; masking is done by the sequence layer
+    (`kerasseq.layers.Recurrent` or `keras.layers.RNN`).
+
+    Example:
+
+    >>> cell = SimpleRNNCell(4)
+    >>> layer = kerasseq.layers.Recurrent(cell, return_sequences=True)
+    >>> layer(np.ones((2, 3, 5), "float32")).shape
+    TensorShape([2, 3, 4])
+
+    Reference:
+        - [Elman, 1990](https://doi.org/10.1207/s15516709cog1402_1)
+    """
+
+    @property
+    def state_size(self):
+        return self.units
+
+    def build(self, input_shape):
+        self.add_gate_weights(input_shape[-1], self.units, (self.units,))
+
+    def project_inputs(self, inputs):
+        projected = ops.matmul(inputs, self.kernel)
+        if self.use_bias:
+            projected = projected + self.bias
+        return projected
+
+    def step(self, projected_inputs, states, recurrent_mask=None):
+        h_tm1 = states[0]
+        if recurrent_mask is not None:
+            h_tm1 = h_tm1 * recurrent_mask
+        h = self.activation(projected_inputs + ops.matmul(h_tm1, self.recurrent_kernel))
+        return h, [h]
