@@ -2,6 +2,7 @@
 
 from kerasseq.layers.attention_pooling import AttentionPooling
 from kerasseq.layers.bahdanau_attention import BahdanauAttention
+from kerasseq.layers.base_attention import BaseAttention
 from kerasseq.layers.gru import GRU
 from kerasseq.layers.gru_cell import GRUCell
 from kerasseq.layers.lstm import LSTM
@@ -15,6 +16,7 @@ from kerasseq.layers.simple_rnn_cell import SimpleRNNCell
 __all__ = [
     "AttentionPooling",
     "BahdanauAttention",
+    "BaseAttention",
     "GRU",
     "GRUCell",
     "LSTM",

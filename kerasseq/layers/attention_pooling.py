@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerasseq.layers.base_attention import masked_softmax
+
 
 @keras.saving.register_keras_serializable(package="kerasseq")
 class AttentionPooling(keras.layers.Layer):
@@ -143,16 +145,7 @@ class AttentionPooling(keras.layers.Layer):
         scores = ops.tensordot(hidden, self.query, axes=[[2], [0]])
 
         # Masked softmax over time.
-        if mask is None:
-            weights = ops.softmax(scores, axis=-1)
-        else:
-            mask = ops.cast(mask, "bool")
-            dtype = keras.backend.standardize_dtype(scores.dtype)
-            large_negative = -65504.0 if dtype == "float16" else -1e9
-            scores = ops.where(mask, scores, ops.full_like(scores, large_negative))
-            weights = ops.softmax(scores, axis=-1)
-            # Fully masked rows came out uniform: zero them (and every padding).
-            weights = weights * ops.cast(mask, weights.dtype)
+        weights = masked_softmax(scores, mask)
         if training and self.dropout > 0:
             weights = keras.random.dropout(
                 weights, self.dropout, seed=self.seed_generator

@@ -3,9 +3,11 @@
 import keras
 from keras import ops
 
+from kerasseq.layers.base_attention import BaseAttention
+
 
 @keras.saving.register_keras_serializable(package="kerasseq")
-class BahdanauAttention(keras.layers.Layer):
+class BahdanauAttention(BaseAttention):
     """Additive attention layer, a.k.a. Bahdanau-style attention.
 
     Each query attends over the keys with an alignment score computed by a
@@ -90,27 +92,14 @@ class BahdanauAttention(keras.layers.Layer):
             raise ValueError(
                 f"`units` must be a positive integer, received: units={units!r}"
             )
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, (int, float))
-            or not 0.0 <= dropout < 1.0
-        ):
-            raise ValueError(
-                f"`dropout` must be a float in [0, 1), received: dropout={dropout!r}"
-            )
-        super().__init__(**kwargs)
+        super().__init__(dropout=dropout, seed=seed, **kwargs)
         self.units = units
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.dropout = dropout
-        self.seed = seed
-        self.supports_masking = True
-        if dropout > 0:
-            self.seed_generator = keras.random.SeedGenerator(seed=seed)
 
     def build(self, input_shape):
-        _validate_inputs(self, input_shape)
+        self._validate_inputs(input_shape)
         query_depth = input_shape[0][-1]
         key_depth = input_shape[-1][-1]
         self.query_kernel = self.add_weight(
@@ -136,20 +125,7 @@ class BahdanauAttention(keras.layers.Layer):
             initializer=self.kernel_initializer,
         )
 
-    def call(
-        self,
-        inputs,
-        mask=None,
-        return_attention_scores=False,
-        training=None,
-    ):
-        _validate_inputs(self, inputs, mask)
-        query = inputs[0]
-        value = inputs[1]
-        key = inputs[2] if len(inputs) > 2 else value
-        query_mask = mask[0] if mask else None
-        value_mask = mask[1] if mask else None
-
+    def calculate_scores(self, query, key):
         # Project queries and keys once: (batch, Tq, units) and (batch, Tv, units).
         projected_query = ops.matmul(query, self.query_kernel)
         projected_key = ops.matmul(key, self.key_kernel)
@@ -161,53 +137,7 @@ class BahdanauAttention(keras.layers.Layer):
             ops.expand_dims(projected_query, axis=-2)
             + ops.expand_dims(projected_key, axis=-3)
         )
-        scores = ops.tensordot(hidden, self.score_kernel, axes=[[3], [0]])
-
-        # Masked softmax over the key positions.
-        weights = _masked_softmax(scores, value_mask)
-        if training and self.dropout > 0:
-            weights = keras.random.dropout(
-                weights, self.dropout, seed=self.seed_generator
-            )
-
-        # Context as the weighted sum of the values; masked queries get zeros.
-        context = ops.matmul(weights, value)
-        if query_mask is not None:
-            query_mask = ops.expand_dims(ops.cast(query_mask, "bool"), axis=-1)
-            context = ops.where(query_mask, context, ops.zeros_like(context))
-        if return_attention_scores:
-            return context, weights
-        return context
-
-    def compute_mask(self, inputs, mask=None):
-        _validate_inputs(self, inputs, mask)
-        if mask is None or mask[0] is None:
-            return None
-        return ops.convert_to_tensor(mask[0])
-
-    def compute_output_shape(self, input_shape):
-        _validate_inputs(self, input_shape)
-        return (*input_shape[0][:-1], input_shape[1][-1])
-
-    def compute_output_spec(
-        self,
-        inputs,
-        mask=None,
-        return_attention_scores=False,
-        training=None,
-    ):
-        _validate_inputs(self, inputs, mask)
-        query, value, key = inputs[0], inputs[1], inputs[-1]
-        context = keras.KerasTensor(
-            self.compute_output_shape([query.shape, value.shape, key.shape]),
-            dtype=self.compute_dtype,
-        )
-        if not return_attention_scores:
-            return context
-        weights = keras.KerasTensor(
-            (*query.shape[:-1], key.shape[-2]), dtype=self.compute_dtype
-        )
-        return context, weights
+        return ops.tensordot(hidden, self.score_kernel, axes=[[3], [0]])
 
     def get_config(self):
         config = {
@@ -215,43 +145,5 @@ class BahdanauAttention(keras.layers.Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "dropout": self.dropout,
-            "seed": self.seed,
         }
         return {**super().get_config(), **config}
-
-
-def _validate_inputs(layer, inputs, mask=None):
-    """Checks `inputs` (or their shapes) and `mask` are lists of 2 or 3."""
-    name = layer.__class__.__name__
-    if (
-        not isinstance(inputs, (list, tuple))
-        or not 2 <= len(inputs) <= 3
-        # a single shape tuple such as (batch, T, dim) is not a list of inputs
-        or any(x is None or isinstance(x, int) for x in inputs)
-    ):
-        raise ValueError(
-            f"{name} must be called on a list [query, value] or "
-            f"[query, value, key], received: inputs={inputs}"
-        )
-    if mask is not None and (
-        not isinstance(mask, (list, tuple)) or not 2 <= len(mask) <= 3
-    ):
-        raise ValueError(
-            f"{name} expects `mask` as a list [query_mask, value_mask], "
-            f"received: mask={mask}"
-        )
-
-
-def _masked_softmax(scores, value_mask):
-    """Softmax over the last axis with masked keys at exactly zero weight."""
-    if value_mask is None:
-        return ops.softmax(scores, axis=-1)
-    # (batch, Tv) -> (batch, 1, Tv), broadcast over the queries.
-    value_mask = ops.expand_dims(ops.cast(value_mask, "bool"), axis=-2)
-    dtype = keras.backend.standardize_dtype(scores.dtype)
-    large_negative = -65504.0 if dtype == "float16" else -1e9
-    scores = ops.where(value_mask, scores, ops.full_like(scores, large_negative))
-    weights = ops.softmax(scores, axis=-1)
-    # Fully masked rows came out uniform: zero them (and every masked key).
-    return weights * ops.cast(value_mask, weights.dtype)
