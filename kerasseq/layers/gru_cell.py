@@ -1,6 +1,7 @@
 """GRUCell: the gated recurrent unit, in both the Cho 2014 and the cuDNN form."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from kerasseq.layers.recurrent_cell import RecurrentCell
@@ -88,36 +89,63 @@ class GRUCell(RecurrentCell):
             projected = projected + (self.bias[0] if self.reset_after else self.bias)
         return projected
 
+    @property
+    def supports_fused_gradient(self):
+        return (
+            self.reset_after
+            and self.activation is keras.activations.tanh
+            and self.recurrent_activation is keras.activations.sigmoid
+        )
+
+    def recurrent_bias(self):
+        return self.bias[1] if self.use_bias and self.reset_after else None
+
     def step(self, projected_inputs, states, recurrent_mask=None):
         h_tm1 = states[0]
         h_in = h_tm1 if recurrent_mask is None else h_tm1 * recurrent_mask
-        # equal-size splits are one op; split points would cost several per step
-        x_z, x_r, x_h = ops.split(projected_inputs, 3, axis=-1)
         if self.reset_after:
             # previous state projected by all gate matrices at once
             recurrent = ops.matmul(h_in, self.recurrent_kernel)
             if self.use_bias:
-                recurrent = recurrent + self.bias[1]
-            recurrent_z, recurrent_r, recurrent_h = ops.split(recurrent, 3, axis=-1)
-            z = self.recurrent_activation(x_z + recurrent_z)
-            r = self.recurrent_activation(x_r + recurrent_r)
-            # reset gate applied after the matmul
-            candidate = self.activation(x_h + r * recurrent_h)
-        else:
-            kernel_zr, kernel_h = (
-                self.recurrent_kernel[:, : 2 * self.units],
-                (self.recurrent_kernel[:, 2 * self.units :]),
-            )
-            recurrent_z, recurrent_r = ops.split(
-                ops.matmul(h_in, kernel_zr), 2, axis=-1
-            )
-            z = self.recurrent_activation(x_z + recurrent_z)
-            r = self.recurrent_activation(x_r + recurrent_r)
-            # reset gate applied to the previous state before the matmul
-            candidate = self.activation(x_h + ops.matmul(r * h_in, kernel_h))
+                recurrent = recurrent + self.recurrent_bias()
+            new_states, _ = self.gates(projected_inputs, recurrent, states)
+            return new_states[0], new_states
+        # equal-size splits are one op; split points would cost several per step
+        x_z, x_r, x_h = ops.split(projected_inputs, 3, axis=-1)
+        kernel_zr = self.recurrent_kernel[:, : 2 * self.units]
+        kernel_h = self.recurrent_kernel[:, 2 * self.units :]
+        recurrent_z, recurrent_r = ops.split(ops.matmul(h_in, kernel_zr), 2, axis=-1)
+        z = self.recurrent_activation(x_z + recurrent_z)
+        r = self.recurrent_activation(x_r + recurrent_r)
+        # reset gate applied to the previous state before the matmul
+        candidate = self.activation(x_h + ops.matmul(r * h_in, kernel_h))
         # previous and candidate state mixed by the update gate
         h = candidate + z * (h_tm1 - candidate)
         return h, [h]
+
+    def gates(self, projected_inputs, recurrent, states):
+        # the reset_after form; `recurrent` already holds the recurrent bias
+        h_tm1 = states[0]
+        x_z, x_r, x_h = ops.split(projected_inputs, 3, axis=-1)
+        recurrent_z, recurrent_r, recurrent_h = ops.split(recurrent, 3, axis=-1)
+        z = self.recurrent_activation(x_z + recurrent_z)
+        r = self.recurrent_activation(x_r + recurrent_r)
+        # reset gate applied after the matmul
+        candidate = self.activation(x_h + r * recurrent_h)
+        # previous and candidate state mixed by the update gate
+        h = candidate + z * (h_tm1 - candidate)
+        return [h], [z, r, candidate, recurrent_h]
+
+    def gates_gradient(self, cache, states, d_new_states):
+        z, r, candidate, recurrent_h = cache
+        d_h = d_new_states[0]
+        # h = candidate + z (h_tm1 - candidate)
+        d_pre_h = tf.raw_ops.TanhGrad(y=candidate, dy=d_h - d_h * z)
+        d_pre_z = tf.raw_ops.SigmoidGrad(y=z, dy=d_h * (states[0] - candidate))
+        d_pre_r = tf.raw_ops.SigmoidGrad(y=r, dy=d_pre_h * recurrent_h)
+        d_projected = ops.concatenate([d_pre_z, d_pre_r, d_pre_h], axis=-1)
+        d_recurrent = ops.concatenate([d_pre_z, d_pre_r, d_pre_h * r], axis=-1)
+        return d_projected, d_recurrent, [d_h * z]
 
     def get_config(self):
         config = {

@@ -1,6 +1,7 @@
 """LSTMCell: long short-term memory, with optional peepholes and layer norm."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from kerasseq.layers.recurrent_cell import RecurrentCell
@@ -148,8 +149,21 @@ class LSTMCell(RecurrentCell):
             projected = projected + self.bias
         return projected
 
+    @property
+    def supports_fused_gradient(self):
+        return (
+            not self.use_peepholes
+            and not self.use_layer_norm
+            and self.activation is keras.activations.tanh
+            and self.recurrent_activation is keras.activations.sigmoid
+        )
+
+    @property
+    def gradient_is_shared(self):
+        return True
+
     def step(self, projected_inputs, states, recurrent_mask=None):
-        h_tm1, c_tm1 = states[0], states[1]
+        h_tm1 = states[0]
         if recurrent_mask is not None:
             h_tm1 = h_tm1 * recurrent_mask
         recurrent = ops.matmul(h_tm1, self.recurrent_kernel)
@@ -157,17 +171,22 @@ class LSTMCell(RecurrentCell):
             recurrent = self._layer_norm(
                 recurrent, self.recurrent_gamma, self.recurrent_beta
             )
-        z = projected_inputs + recurrent
+        new_states, _ = self.gates(projected_inputs, recurrent, states)
+        return new_states[0], new_states
+
+    def gates(self, projected_inputs, recurrent, states):
+        c_tm1 = states[1]
         # equal-size splits are one op; split points would cost several per step
-        z_i, z_f, z_g, z_o = ops.split(z, 4, axis=-1)
+        z_i, z_f, z_g, z_o = ops.split(projected_inputs + recurrent, 4, axis=-1)
         if self.use_peepholes:
             # the input and forget gates look at the previous cell state
             z_i = z_i + self.peephole_kernel[0] * c_tm1
             z_f = z_f + self.peephole_kernel[1] * c_tm1
         i = self.recurrent_activation(z_i)
         f = self.recurrent_activation(z_f)
+        g = self.activation(z_g)
         # new cell state: forget part of the old one, write the candidate
-        c = f * c_tm1 + i * self.activation(z_g)
+        c = f * c_tm1 + i * g
         if self.use_peepholes:
             # the output gate looks at the new cell state
             z_o = z_o + self.peephole_kernel[2] * c
@@ -175,8 +194,26 @@ class LSTMCell(RecurrentCell):
         c_out = c
         if self.use_layer_norm:
             c_out = self._layer_norm(c, self.cell_gamma, self.cell_beta)
-        h = o * self.activation(c_out)
-        return h, [h, c]
+        activated_c = self.activation(c_out)
+        h = o * activated_c
+        return [h, c], [i, f, g, o, activated_c]
+
+    def gates_gradient(self, cache, states, d_new_states):
+        # the plain form (no peepholes, no layer norm), tanh and sigmoid
+        i, f, g, o, tanh_c = cache
+        d_h, d_c = d_new_states
+        # h = o tanh(c), c = f c_tm1 + i g
+        d_c = d_c + tf.raw_ops.TanhGrad(y=tanh_c, dy=d_h * o)
+        d_z = ops.concatenate(
+            [
+                tf.raw_ops.SigmoidGrad(y=i, dy=d_c * g),
+                tf.raw_ops.SigmoidGrad(y=f, dy=d_c * states[1]),
+                tf.raw_ops.TanhGrad(y=g, dy=d_c * i),
+                tf.raw_ops.SigmoidGrad(y=o, dy=d_h * tanh_c),
+            ],
+            axis=-1,
+        )
+        return d_z, d_z, [None, d_c * f]
 
     def _layer_norm(self, x, gamma, beta):
         mean, variance = ops.moments(x, axes=[-1], keepdims=True)

@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kerasseq.layers.fused_loop import fused_loop
 from kerasseq.layers.recurrent_cell import RecurrentCell
 
 
@@ -86,25 +87,42 @@ class Recurrent(keras.layers.RNN):
         if input_mask is not None:
             sequences = sequences * ops.expand_dims(input_mask, 1)
 
-        # Everything that does not depend on the previous state, all timesteps
-        # at once; then time-major for the loop.
-        projected = ops.transpose(cell.project_inputs(sequences), [1, 0, 2])
+        inputs = ops.transpose(sequences, [1, 0, 2])  # time-major
         if mask is not None:
             mask = ops.expand_dims(ops.transpose(ops.cast(mask, "bool")), -1)
         if self.go_backwards:
-            projected = ops.flip(projected, axis=0)
+            inputs = ops.flip(inputs, axis=0)
             mask = None if mask is None else ops.flip(mask, axis=0)
 
-        run = self._unrolled_loop if self.unroll else self._while_loop
-        last_output, outputs, states = run(projected, mask, states, recurrent_mask)
+        if cell.supports_fused_gradient and training is not False and not self.unroll:
+            # Training: the input projections of all timesteps in one matmul,
+            # then the loop with the hand-written gradient.
+            last_output, outputs, states = fused_loop(
+                cell,
+                cell.project_inputs(inputs),
+                mask,
+                states,
+                recurrent_mask,
+                return_sequences=self.return_sequences,
+                zero_output_for_mask=self.zero_output_for_mask,
+            )
+        else:
+            # Inference (and cells without a fused gradient): each step projects
+            # its own input, which overlaps with the recurrent chain of the
+            # previous steps on a multi-core CPU; autodiff still works.
+            run = self._unrolled_loop if self.unroll else self._while_loop
+            last_output, outputs, states = run(inputs, mask, states, recurrent_mask)
         if outputs is not None:
             outputs = ops.transpose(outputs, [1, 0, 2])
         else:
             outputs = ops.expand_dims(last_output, 1)
         return last_output, outputs, states
 
-    def _masked_step(self, projected_t, mask_t, prev_output, states, recurrent_mask):
-        output, new_states = self.cell.step(projected_t, states, recurrent_mask)
+    def _masked_step(self, inputs_t, mask_t, prev_output, states, recurrent_mask):
+        cell = self.cell
+        output, new_states = cell.step(
+            cell.project_inputs(inputs_t), states, recurrent_mask
+        )
         if mask_t is not None:
             # a masked timestep keeps the states and repeats (or zeroes) the output
             new_states = [
@@ -114,30 +132,28 @@ class Recurrent(keras.layers.RNN):
             output = tf.where(mask_t, output, fill)
         return output, new_states
 
-    def _initial_output(self, projected, states):
+    def _initial_output(self, inputs, states):
         return ops.zeros(
-            (ops.shape(projected)[1], self.cell.output_size), dtype=states[0].dtype
+            (ops.shape(inputs)[1], self.cell.output_size), dtype=states[0].dtype
         )
 
-    def _unrolled_loop(self, projected, mask, states, recurrent_mask):
-        output = self._initial_output(projected, states)
+    def _unrolled_loop(self, inputs, mask, states, recurrent_mask):
+        output = self._initial_output(inputs, states)
         outputs = []
-        for t in range(projected.shape[0]):
+        for t in range(inputs.shape[0]):
             mask_t = None if mask is None else mask[t]
             output, states = self._masked_step(
-                projected[t], mask_t, output, states, recurrent_mask
+                inputs[t], mask_t, output, states, recurrent_mask
             )
             outputs.append(output)
         stacked = ops.stack(outputs) if self.return_sequences else None
         return output, stacked, states
 
-    def _while_loop(self, projected, mask, states, recurrent_mask):
-        time_steps = tf.shape(projected)[0]
-        # Per-step reads go through TensorArrays: slicing `projected[t]` inside
-        # a while loop makes its gradient an order of magnitude slower.
-        projected_ta = tf.TensorArray(projected.dtype, size=time_steps).unstack(
-            projected
-        )
+    def _while_loop(self, inputs, mask, states, recurrent_mask):
+        time_steps = tf.shape(inputs)[0]
+        # Per-step reads go through TensorArrays: slicing `inputs[t]` inside a
+        # while loop makes its gradient an order of magnitude slower.
+        inputs_ta = tf.TensorArray(inputs.dtype, size=time_steps).unstack(inputs)
         mask_ta = None
         if mask is not None:
             mask_ta = tf.TensorArray(tf.bool, size=time_steps).unstack(mask)
@@ -150,7 +166,7 @@ class Recurrent(keras.layers.RNN):
         def body(t, output, states, outputs_ta):
             mask_t = None if mask_ta is None else mask_ta.read(t)
             output, states = self._masked_step(
-                projected_ta.read(t), mask_t, output, states, recurrent_mask
+                inputs_ta.read(t), mask_t, output, states, recurrent_mask
             )
             if self.return_sequences:
                 outputs_ta = outputs_ta.write(t, output)
@@ -161,7 +177,7 @@ class Recurrent(keras.layers.RNN):
             body,
             (
                 tf.constant(0),
-                self._initial_output(projected, states),
+                self._initial_output(inputs, states),
                 states,
                 outputs_ta,
             ),

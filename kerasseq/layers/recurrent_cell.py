@@ -27,6 +27,21 @@ class RecurrentCell(keras.layers.Layer):
     Subclasses set the weights in `build` and implement `project_inputs`,
     `step`, `state_size` and `output_size`.
 
+    A cell whose step is "recurrent matmul, then elementwise gates" can also
+    offer the hand-written gradient that `Recurrent` uses for training
+    (`supports_fused_gradient`). Its `step` then computes
+    `recurrent = h_{t-1} @ recurrent_kernel (+ recurrent_bias())` and hands
+    over to two methods, which hold its equations once:
+
+    - `gates(projected_inputs, recurrent, states)` returns
+      `(new_states, cache)`: the new states (the output is `new_states[0]`) and
+      a list of `(batch, units)` tensors the gradient needs;
+    - `gates_gradient(cache, states, d_new_states)` returns
+      `(d_projected_inputs, d_recurrent, d_states)`: the gradients of the step's
+      inputs given those of its new states, `d_states` holding only the direct
+      paths from old to new states (an entry may be `None`); the path through
+      the recurrent matmul is added by `Recurrent`.
+
     Args:
         units: Positive integer, dimensionality of the output space.
         activation: Activation of the candidate state and output. Default:
@@ -148,10 +163,30 @@ class RecurrentCell(keras.layers.Layer):
                 constraint=self.bias_constraint,
             )
 
+    @property
+    def supports_fused_gradient(self):
+        """Whether `gates` and `gates_gradient` cover this configuration."""
+        return False
+
+    @property
+    def gradient_is_shared(self):
+        """Whether `gates_gradient` always returns `d_projected is d_recurrent`."""
+        return False
+
     def project_inputs(self, inputs):
         raise NotImplementedError
 
     def step(self, projected_inputs, states, recurrent_mask=None):
+        raise NotImplementedError
+
+    def recurrent_bias(self):
+        """The bias added after the recurrent matmul inside the loop, or `None`."""
+        return None
+
+    def gates(self, projected_inputs, recurrent, states):
+        raise NotImplementedError
+
+    def gates_gradient(self, cache, states, d_new_states):
         raise NotImplementedError
 
     def call(self, inputs, states, training=False):

@@ -1,6 +1,7 @@
 """SimpleRNNCell: the vanilla (Elman) recurrent cell."""
 
 import keras
+import tensorflow as tf
 from keras import ops
 
 from kerasseq.layers.recurrent_cell import RecurrentCell
@@ -60,9 +61,27 @@ class SimpleRNNCell(RecurrentCell):
             projected = projected + self.bias
         return projected
 
+    @property
+    def supports_fused_gradient(self):
+        return self.activation is keras.activations.tanh
+
+    @property
+    def gradient_is_shared(self):
+        return True
+
     def step(self, projected_inputs, states, recurrent_mask=None):
         h_tm1 = states[0]
         if recurrent_mask is not None:
             h_tm1 = h_tm1 * recurrent_mask
-        h = self.activation(projected_inputs + ops.matmul(h_tm1, self.recurrent_kernel))
-        return h, [h]
+        recurrent = ops.matmul(h_tm1, self.recurrent_kernel)
+        new_states, _ = self.gates(projected_inputs, recurrent, states)
+        return new_states[0], new_states
+
+    def gates(self, projected_inputs, recurrent, states):
+        h = self.activation(projected_inputs + recurrent)
+        return [h], [h]
+
+    def gates_gradient(self, cache, states, d_new_states):
+        # d tanh(a) = (1 - h^2) da, one fused op
+        d_pre = tf.raw_ops.TanhGrad(y=cache[0], dy=d_new_states[0])
+        return d_pre, d_pre, [None]

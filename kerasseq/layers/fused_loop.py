@@ -1,0 +1,218 @@
+"""The time loop of `Recurrent` with a hand-written gradient (TensorFlow only).
+
+Autodiff of a `tf.while_loop` saves every intermediate of every step on stacks
+and runs four matmuls per step backwards. Here the forward loop saves only what
+the cell's `gates_gradient` needs, and the backward loop runs
+one matmul per step (`d_recurrent @ U^T`); the gradient of the recurrent kernel
+is one large matmul over all timesteps after the loop, as cuDNN does. Cells opt
+in through `RecurrentCell.supports_fused_gradient`.
+
+Shapes: `projected` is time-major `(time, batch, gate_units)`, `mask` is
+`(time, batch, 1)` bool or `None`, each state is `(batch, units)`.
+"""
+
+import tensorflow as tf
+
+
+def fused_loop(
+    cell,
+    projected,
+    mask,
+    states,
+    recurrent_mask,
+    return_sequences,
+    zero_output_for_mask,
+):
+    """Runs `cell` over `projected`; differentiable, with the fused gradient.
+
+    Args:
+        cell: A `RecurrentCell` whose `supports_fused_gradient` is true.
+        projected: `(time, batch, gate_units)`, the cell's projected inputs.
+        mask: `(time, batch, 1)` bool, or `None`.
+        states: List of initial states, each `(batch, units)`.
+        recurrent_mask: `(batch, units)` recurrent dropout mask, or `None`.
+        return_sequences: Whether to return the output of every timestep.
+        zero_output_for_mask: Masked timesteps output zeros instead of
+            repeating the previous output.
+
+    Returns:
+        `(last_output, outputs, final_states)`; `outputs` is time-major
+        `(time, batch, units)`, or `None` without `return_sequences`.
+    """
+    kernel = tf.convert_to_tensor(cell.recurrent_kernel)
+    bias = cell.recurrent_bias()
+    bias = None if bias is None else tf.convert_to_tensor(bias)
+    num_states = len(states)
+    # LSTM and SimpleRNN add inputs and recurrent projections before any gate,
+    # so both get the same gradient: the loop then keeps it once.
+    cell_gradient_is_shared = cell.gradient_is_shared
+
+    def forward(projected, states, kernel, bias):
+        time_steps = tf.shape(projected)[0]
+
+        def array():
+            # read-many: the gradient reads the saved states twice (eager
+            # TensorArrays would otherwise clear an element once read)
+            return tf.TensorArray(
+                projected.dtype, size=time_steps, clear_after_read=False
+            )
+
+        arrays = {
+            "cache": array(),
+            # the states before each step: the gradient reads them back
+            "states": [array() for _ in states],
+        }
+        if return_sequences:
+            arrays["outputs"] = array()
+        zero_output = tf.zeros_like(states[0])
+
+        def body(t, output, states, arrays):
+            h_in = states[0] if recurrent_mask is None else states[0] * recurrent_mask
+            recurrent = tf.matmul(h_in, kernel)
+            if bias is not None:
+                recurrent = recurrent + bias
+            new_states, cache = cell.gates(projected[t], recurrent, states)
+            new_output = new_states[0]
+            if mask is not None:
+                # a masked step keeps the states and repeats (or zeroes) the output
+                new_states = [
+                    tf.where(mask[t], new, old) for new, old in zip(new_states, states)
+                ]
+                fill = zero_output if zero_output_for_mask else output
+                new_output = tf.where(mask[t], new_output, fill)
+            arrays = dict(arrays)
+            if return_sequences:
+                arrays["outputs"] = arrays["outputs"].write(t, new_output)
+            arrays["cache"] = arrays["cache"].write(t, _pack(cache))
+            arrays["states"] = [
+                ta.write(t, s) for ta, s in zip(arrays["states"], states)
+            ]
+            return t + 1, new_output, new_states, arrays
+
+        _, last_output, final_states, arrays = tf.while_loop(
+            lambda t, *_: t < time_steps,
+            body,
+            (0, zero_output, list(states), arrays),
+            maximum_iterations=time_steps,
+        )
+        outputs = arrays["outputs"].stack() if return_sequences else last_output
+        return outputs, final_states, arrays["cache"], arrays["states"]
+
+    def backward(upstream, projected, states, kernel, bias, cache_ta, states_ta):
+        d_outputs, d_final_states = upstream[0], list(upstream[1:])
+        time_steps = tf.shape(projected)[0]
+        kernel_t = tf.transpose(kernel)
+
+        d_states = [_or_zeros(d, s) for d, s in zip(d_final_states, states)]
+        # Gradient reaching the output of the step being differentiated from
+        # later steps: a masked step repeats its predecessor's output. Without
+        # a mask every output is the new state, so it joins `d_states` at once.
+        d_output_carry = tf.zeros_like(states[0])
+        if not return_sequences:
+            d_output_carry = _or_zeros(d_outputs, states[0])
+        if mask is None:
+            d_states[0] = d_states[0] + d_output_carry
+        arrays = {"d_projected": tf.TensorArray(projected.dtype, size=time_steps)}
+        if not cell_gradient_is_shared:
+            arrays["d_recurrent"] = tf.TensorArray(projected.dtype, size=time_steps)
+
+        def body(t, d_states, d_output_carry, arrays):
+            d_output = d_outputs[t] if return_sequences else None
+            if mask is None:
+                d_new_states = [_add(d_states[0], d_output)] + d_states[1:]
+                passed = [None] * num_states
+            else:
+                m = mask[t]
+                d_output = _add(d_output_carry, d_output)
+                zeros = tf.zeros_like(d_output)
+                d_new_states = [tf.where(m, d, zeros) for d in d_states]
+                d_new_states[0] += tf.where(m, d_output, zeros)
+                # masked: the states and the output pass through unchanged
+                passed = [tf.where(m, zeros, d) for d in d_states]
+                d_output_carry = (
+                    zeros if zero_output_for_mask else tf.where(m, zeros, d_output)
+                )
+            previous = [ta.read(t) for ta in states_ta]
+            d_projected, d_recurrent, direct = cell.gates_gradient(
+                _unpack(cache_ta.read(t), cell.units), previous, d_new_states
+            )
+            d_h_in = tf.matmul(d_recurrent, kernel_t)
+            if recurrent_mask is not None:
+                d_h_in = d_h_in * recurrent_mask
+            d_previous = [d_h_in] + [None] * (num_states - 1)
+            d_previous = [
+                _add(_add(a, b), c) for a, b, c in zip(d_previous, direct, passed)
+            ]
+            d_previous = [_or_zeros(d, s) for d, s in zip(d_previous, previous)]
+            arrays = dict(arrays)
+            arrays["d_projected"] = arrays["d_projected"].write(t, d_projected)
+            if not cell_gradient_is_shared:
+                arrays["d_recurrent"] = arrays["d_recurrent"].write(t, d_recurrent)
+            return t - 1, d_previous, d_output_carry, arrays
+
+        _, d_initial_states, _, arrays = tf.while_loop(
+            lambda t, *_: t >= 0,
+            body,
+            (time_steps - 1, d_states, d_output_carry, arrays),
+            maximum_iterations=time_steps,
+        )
+        d_projected = arrays["d_projected"].stack()
+        d_recurrent = d_projected
+        if not cell_gradient_is_shared:
+            d_recurrent = arrays["d_recurrent"].stack()
+        h_in = states_ta[0].stack()
+        if recurrent_mask is not None:
+            h_in = h_in * recurrent_mask
+        # one matmul over all timesteps: sum_t h_in(t)^T d_recurrent(t)
+        d_kernel = tf.matmul(
+            tf.reshape(h_in, [-1, tf.shape(h_in)[-1]]),
+            tf.reshape(d_recurrent, [-1, tf.shape(d_recurrent)[-1]]),
+            transpose_a=True,
+        )
+        d_bias = None if bias is None else tf.reduce_sum(d_recurrent, axis=[0, 1])
+        return d_projected, d_initial_states, d_kernel, d_bias
+
+    @tf.custom_gradient
+    def run(projected, kernel, *states_and_bias):
+        states = list(states_and_bias[:num_states])
+        bias = (
+            states_and_bias[num_states] if len(states_and_bias) > num_states else None
+        )
+        outputs, final_states, cache_ta, states_ta = forward(
+            projected, states, kernel, bias
+        )
+
+        def grad(*upstream):
+            d_projected, d_states, d_kernel, d_bias = backward(
+                upstream, projected, states, kernel, bias, cache_ta, states_ta
+            )
+            extra = [] if bias is None else [d_bias]
+            return [d_projected, d_kernel, *d_states, *extra]
+
+        return [outputs, *final_states], grad
+
+    extra = [] if bias is None else [bias]
+    outputs, *final_states = run(projected, kernel, *states, *extra)
+    if return_sequences:
+        return outputs[-1], outputs, final_states
+    return outputs, None, final_states
+
+
+def _pack(cache):
+    return cache[0] if len(cache) == 1 else tf.concat(cache, axis=-1)
+
+
+def _unpack(packed, units):
+    # every cache entry is (batch, units)
+    size = packed.shape[-1] // units
+    return [packed] if size == 1 else tf.split(packed, size, axis=-1)
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+def _or_zeros(tensor, like):
+    return tf.zeros_like(like) if tensor is None else tensor
