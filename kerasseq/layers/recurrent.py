@@ -15,18 +15,23 @@ class Recurrent(keras.layers.RNN):
     """Runs a recurrent cell over the time axis of a sequence.
 
     A drop-in `keras.layers.RNN` (same arguments, same outputs, works inside
-    `keras.layers.Bidirectional`) with a faster loop for kerasseq cells
+    `keras.layers.Bidirectional`) with faster loops for kerasseq cells
     (subclasses of `kerasseq.layers.RecurrentCell`):
 
-    - the part of every gate that does not depend on the previous state (input
-      matmul, biases) is computed for all timesteps at once, before the loop,
-      with one large matmul (`cell.project_inputs`);
-    - only the recurrent half of the step (`cell.step`: the `h @ U` matmul and
-      the gates) runs inside a `tf.while_loop`, reading its inputs from a
-      `TensorArray`;
+    - in training (`training=True`, as `fit` passes it) a cell that offers a
+      hand-written gradient (`supports_fused_gradient`: LSTM without peepholes
+      or layer norm, GRU with `reset_after=True`, SimpleRNN with tanh) has its
+      input projections computed for all timesteps with one matmul, and runs a
+      loop whose backward pass does one matmul per step, the recurrent-kernel
+      gradient being one matmul over all timesteps (see `fused_loop.py`);
+    - otherwise (inference, other cells) a `tf.while_loop` reads each input from
+      a `TensorArray` and runs `cell.step(cell.project_inputs(x_t))`, which lets
+      the input matmul of later steps overlap the recurrent chain;
     - dropout masks are drawn once per sequence (variational dropout).
 
-    Other Keras cells run through the generic `keras.layers.RNN` loop.
+    Both paths compute the same function; the benchmark in
+    `benchmarks/recurrent.py` is what chose them. Other Keras cells run through
+    the generic `keras.layers.RNN` loop.
 
     Args:
         cell: A kerasseq cell (`GRUCell`, `LSTMCell`, `SimpleRNNCell`) or any
@@ -94,9 +99,11 @@ class Recurrent(keras.layers.RNN):
             inputs = ops.flip(inputs, axis=0)
             mask = None if mask is None else ops.flip(mask, axis=0)
 
-        if cell.supports_fused_gradient and training is not False and not self.unroll:
-            # Training: the input projections of all timesteps in one matmul,
-            # then the loop with the hand-written gradient.
+        if cell.supports_fused_gradient and training is True and not self.unroll:
+            # Training (`fit` passes training=True): the input projections of
+            # all timesteps in one matmul, then the loop with the hand-written
+            # gradient. Only here: a SavedModel cannot hold that gradient, and
+            # serving graphs are traced with training False or None.
             last_output, outputs, states = fused_loop(
                 cell,
                 cell.project_inputs(inputs),
@@ -109,7 +116,7 @@ class Recurrent(keras.layers.RNN):
         else:
             # Inference (and cells without a fused gradient): each step projects
             # its own input, which overlaps with the recurrent chain of the
-            # previous steps on a multi-core CPU; autodiff still works.
+            # previous steps on a multi-core CPU; plain autodiff.
             run = self._unrolled_loop if self.unroll else self._while_loop
             last_output, outputs, states = run(inputs, mask, states, recurrent_mask)
         if outputs is not None:
