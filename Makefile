@@ -19,12 +19,12 @@ $(STAMP): pyproject.toml setup.cfg
 	touch $(STAMP)
 
 lint: install
-	$(BIN)/ruff check kerasseq tests benchmarks
-	$(BIN)/ruff format --check kerasseq tests benchmarks
+	$(BIN)/ruff check kerasseq tests benchmarks conftest.py
+	$(BIN)/ruff format --check kerasseq tests benchmarks conftest.py
 
 format: install
-	$(BIN)/ruff check --fix kerasseq tests benchmarks
-	$(BIN)/ruff format kerasseq tests benchmarks
+	$(BIN)/ruff check --fix kerasseq tests benchmarks conftest.py
+	$(BIN)/ruff format kerasseq tests benchmarks conftest.py
 
 test: lint
 	$(BIN)/python -m pytest
