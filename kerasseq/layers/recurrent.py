@@ -120,10 +120,20 @@ class Recurrent(keras.layers.RNN):
             run = self._unrolled_loop if self.unroll else self._while_loop
             last_output, outputs, states = run(inputs, mask, states, recurrent_mask)
         if outputs is not None:
+            # TensorArray.stack() forgets the static time dimension
+            outputs.set_shape([inputs.shape[0]] + outputs.shape[1:])
             outputs = ops.transpose(outputs, [1, 0, 2])
         else:
             outputs = ops.expand_dims(last_output, 1)
         return last_output, outputs, states
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)  # keras.layers.RNN.from_config pops the cell
+        cell = keras.saving.deserialize_keras_object(
+            config.pop("cell"), custom_objects=custom_objects
+        )
+        return cls(cell, **config)
 
     def _masked_step(self, inputs_t, mask_t, prev_output, states, recurrent_mask):
         cell = self.cell

@@ -1,5 +1,7 @@
 """The base class of kerasseq's recurrent cells and the contract they share."""
 
+import numbers
+
 import keras
 from keras import ops
 
@@ -93,7 +95,11 @@ class RecurrentCell(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+        if (
+            not isinstance(units, numbers.Integral)
+            or isinstance(units, bool)
+            or units <= 0
+        ):
             raise ValueError(
                 f"`units` must be a positive integer, received: units={units!r}"
             )
@@ -106,7 +112,7 @@ class RecurrentCell(keras.layers.Layer):
                     f"`{name}` must be a float in [0, 1), received: {name}={rate!r}"
                 )
         super().__init__(**kwargs)
-        self.units = units
+        self.units = int(units)
         self.activation = keras.activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
