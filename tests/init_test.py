@@ -1,0 +1,41 @@
+import os
+import subprocess
+import sys
+
+from tests.test_case import TestCase
+
+
+class ImportTest(TestCase):
+    def test_other_backend_fails_with_a_clear_message(self):
+        # Other backends need JAX or torch, absent here: Keras is made to
+        # report one instead.
+        code = "import keras; keras.backend.backend = lambda: 'jax'; import kerasseq"
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn("needs the TensorFlow backend", result.stderr)
+        self.assertIn("backend='jax'", result.stderr)
+        self.assertIn("KERAS_BACKEND=tensorflow", result.stderr)
+
+    def test_import_changes_no_global_setting(self):
+        code = (
+            "import keras; before = (keras.config.floatx(), "
+            "keras.config.dtype_policy().name, keras.config.image_data_format()); "
+            "import kerasseq; after = (keras.config.floatx(), "
+            "keras.config.dtype_policy().name, keras.config.image_data_format()); "
+            "assert before == after, (before, after); print(kerasseq.__version__)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertRegex(result.stdout, r"\d+\.\d+\.\d+")
