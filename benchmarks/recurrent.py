@@ -2,13 +2,13 @@
 
 For each row (cell, sequence length, masking, bidirectional) both layers are
 trained and run in inference inside the same model (input → layer → Dense(1)),
-interleaved, and timed from batch-end callbacks inside one long `fit` or
-`predict` call (never the whole call: on these machines calls return late), the
-first batches skipped. Each figure is the median over `--repeats` rounds of the
-median batch time. The last line is `min ratio: X`, the smallest ours/Keras
-ratio of the table.
+interleaved (alternating which goes first), and timed from batch-end callbacks
+inside one long `fit` or `predict` call (never the whole call: on these
+machines calls return late), the first batches skipped. Each figure is the
+median over `--repeats` rounds of the median batch time. The last line is
+`min ratio: X`, the smallest ours/Keras ratio of the table.
 
-Usage: `python benchmarks/recurrent.py [--repeats 3] [--batches 12] [--rows gru]`
+Usage: `python benchmarks/recurrent.py [--repeats 5] [--batches 12] [--rows gru]`
 """
 
 import argparse
@@ -100,9 +100,11 @@ def bench_row(args, cell, length, masked, bidirectional):
     }
     results = {(name, mode): [] for name in models for mode in ("train", "infer")}
     for repeat in range(args.repeats):
-        # The first round also traces, so it gets more warm-up batches.
+        # The first round also traces, so it gets more warm-up batches; the
+        # order alternates so neither implementation always runs first.
         warmup = args.warmup + (3 if repeat == 0 else 0)
-        for name, model in models.items():
+        order = list(models.items())
+        for name, model in order if repeat % 2 == 0 else order[::-1]:
             for mode in ("train", "infer"):
                 results[(name, mode)].append(
                     throughput(
@@ -130,7 +132,7 @@ def rows(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--batches", type=int, default=12, help="timed batches")
     parser.add_argument("--warmup", type=int, default=2, help="batches skipped")
     parser.add_argument("--batch-size", type=int, default=64)

@@ -43,30 +43,29 @@ def fused_loop(
     bias = cell.recurrent_bias()
     bias = None if bias is None else tf.convert_to_tensor(bias)
     num_states = len(states)
-    # LSTM and SimpleRNN add inputs and recurrent projections before any gate,
-    # so both get the same gradient: the loop then keeps it once.
-    cell_gradient_is_shared = cell.gradient_is_shared
 
     def forward(projected, states, kernel, bias):
         time_steps = tf.shape(projected)[0]
 
         def array():
-            # read-many: the gradient reads the saved states twice (eager
+            # read-many: the gradient reads the saved `h` twice (eager
             # TensorArrays would otherwise clear an element once read)
             return tf.TensorArray(
                 projected.dtype, size=time_steps, clear_after_read=False
             )
 
-        arrays = {
-            "cache": array(),
-            # the states before each step: the gradient reads them back
-            "states": [array() for _ in states],
-        }
+        # Every loop variable costs control-flow ops at every step, so the loop
+        # carries only what it needs: the previous states go into `cache` via
+        # the cell, `h` (for the kernel gradient) into "h", the output
+        # separately only under a mask (elsewhere it is the first state).
+        carried = {"states": list(states), "cache": array(), "h": array()}
+        if mask is not None:
+            carried["output"] = tf.zeros_like(states[0])
         if return_sequences:
-            arrays["outputs"] = array()
-        zero_output = tf.zeros_like(states[0])
+            carried["outputs"] = array()
 
-        def body(t, output, states, arrays):
+        def body(t, carried):
+            states = carried["states"]
             h_in = states[0] if recurrent_mask is None else states[0] * recurrent_mask
             recurrent = tf.matmul(h_in, kernel)
             if bias is not None:
@@ -78,89 +77,107 @@ def fused_loop(
                 new_states = [
                     tf.where(mask[t], new, old) for new, old in zip(new_states, states)
                 ]
-                fill = zero_output if zero_output_for_mask else output
+                fill = carried["output"]
+                if zero_output_for_mask:
+                    fill = tf.zeros_like(fill)
                 new_output = tf.where(mask[t], new_output, fill)
-            arrays = dict(arrays)
+            carried = {
+                **carried,
+                "states": new_states,
+                "cache": carried["cache"].write(t, _pack(cache)),
+                "h": carried["h"].write(t, states[0]),
+            }
+            if mask is not None:
+                carried["output"] = new_output
             if return_sequences:
-                arrays["outputs"] = arrays["outputs"].write(t, new_output)
-            arrays["cache"] = arrays["cache"].write(t, _pack(cache))
-            arrays["states"] = [
-                ta.write(t, s) for ta, s in zip(arrays["states"], states)
-            ]
-            return t + 1, new_output, new_states, arrays
+                carried["outputs"] = carried["outputs"].write(t, new_output)
+            return t + 1, carried
 
-        _, last_output, final_states, arrays = tf.while_loop(
-            lambda t, *_: t < time_steps,
+        _, carried = tf.while_loop(
+            lambda t, _: t < time_steps,
             body,
-            (0, zero_output, list(states), arrays),
+            (0, carried),
             maximum_iterations=time_steps,
         )
-        outputs = arrays["outputs"].stack() if return_sequences else last_output
-        return outputs, final_states, arrays["cache"], arrays["states"]
+        final_states = carried["states"]
+        if return_sequences:
+            outputs = carried["outputs"].stack()
+        else:
+            outputs = carried["output"] if mask is not None else final_states[0]
+        return outputs, final_states, carried["cache"], carried["h"]
 
-    def backward(upstream, projected, states, kernel, bias, cache_ta, states_ta):
+    def backward(upstream, projected, states, kernel, bias, cache_ta, h_ta):
         d_outputs, d_final_states = upstream[0], list(upstream[1:])
         time_steps = tf.shape(projected)[0]
         kernel_t = tf.transpose(kernel)
 
         d_states = [_or_zeros(d, s) for d, s in zip(d_final_states, states)]
-        # Gradient reaching the output of the step being differentiated from
-        # later steps: a masked step repeats its predecessor's output. Without
-        # a mask every output is the new state, so it joins `d_states` at once.
-        d_output_carry = tf.zeros_like(states[0])
-        if not return_sequences:
-            d_output_carry = _or_zeros(d_outputs, states[0])
+        d_last_output = None if return_sequences else _or_zeros(d_outputs, states[0])
+        carried = {
+            "d_states": d_states,
+            "d_projected": tf.TensorArray(projected.dtype, size=time_steps),
+        }
+        if not cell.gradient_is_shared:
+            carried["d_recurrent"] = tf.TensorArray(projected.dtype, size=time_steps)
         if mask is None:
-            d_states[0] = d_states[0] + d_output_carry
-        arrays = {"d_projected": tf.TensorArray(projected.dtype, size=time_steps)}
-        if not cell_gradient_is_shared:
-            arrays["d_recurrent"] = tf.TensorArray(projected.dtype, size=time_steps)
+            # every output is the new first state: its gradient joins d_states
+            if d_last_output is not None:
+                d_states[0] = d_states[0] + d_last_output
+        else:
+            # gradient reaching the output of the step being differentiated
+            # from later steps (a masked step repeats its predecessor's output)
+            carried["d_output"] = (
+                tf.zeros_like(states[0]) if d_last_output is None else d_last_output
+            )
 
-        def body(t, d_states, d_output_carry, arrays):
+        def body(t, carried):
+            d_states = carried["d_states"]
             d_output = d_outputs[t] if return_sequences else None
+            carried = dict(carried)
             if mask is None:
                 d_new_states = [_add(d_states[0], d_output)] + d_states[1:]
                 passed = [None] * num_states
             else:
                 m = mask[t]
-                d_output = _add(d_output_carry, d_output)
+                d_output = _add(carried["d_output"], d_output)
                 zeros = tf.zeros_like(d_output)
                 d_new_states = [tf.where(m, d, zeros) for d in d_states]
                 d_new_states[0] += tf.where(m, d_output, zeros)
                 # masked: the states and the output pass through unchanged
                 passed = [tf.where(m, zeros, d) for d in d_states]
-                d_output_carry = (
+                carried["d_output"] = (
                     zeros if zero_output_for_mask else tf.where(m, zeros, d_output)
                 )
-            previous = [ta.read(t) for ta in states_ta]
             d_projected, d_recurrent, direct = cell.gates_gradient(
-                _unpack(cache_ta.read(t), cell.units), previous, d_new_states
+                _unpack(cache_ta.read(t), cell.units),
+                h_ta.read(t),
+                d_new_states,
             )
             d_h_in = tf.matmul(d_recurrent, kernel_t)
             if recurrent_mask is not None:
                 d_h_in = d_h_in * recurrent_mask
             d_previous = [d_h_in] + [None] * (num_states - 1)
-            d_previous = [
-                _add(_add(a, b), c) for a, b, c in zip(d_previous, direct, passed)
+            carried["d_states"] = [
+                _or_zeros(_add(_add(a, b), c), like)
+                for a, b, c, like in zip(d_previous, direct, passed, d_states)
             ]
-            d_previous = [_or_zeros(d, s) for d, s in zip(d_previous, previous)]
-            arrays = dict(arrays)
-            arrays["d_projected"] = arrays["d_projected"].write(t, d_projected)
-            if not cell_gradient_is_shared:
-                arrays["d_recurrent"] = arrays["d_recurrent"].write(t, d_recurrent)
-            return t - 1, d_previous, d_output_carry, arrays
+            carried["d_projected"] = carried["d_projected"].write(t, d_projected)
+            if not cell.gradient_is_shared:
+                carried["d_recurrent"] = carried["d_recurrent"].write(t, d_recurrent)
+            return t - 1, carried
 
-        _, d_initial_states, _, arrays = tf.while_loop(
-            lambda t, *_: t >= 0,
+        _, carried = tf.while_loop(
+            lambda t, _: t >= 0,
             body,
-            (time_steps - 1, d_states, d_output_carry, arrays),
+            (time_steps - 1, carried),
             maximum_iterations=time_steps,
         )
-        d_projected = arrays["d_projected"].stack()
+        d_initial_states = carried["d_states"]
+        d_projected = carried["d_projected"].stack()
         d_recurrent = d_projected
-        if not cell_gradient_is_shared:
-            d_recurrent = arrays["d_recurrent"].stack()
-        h_in = states_ta[0].stack()
+        if not cell.gradient_is_shared:
+            d_recurrent = carried["d_recurrent"].stack()
+        h_in = h_ta.stack()
         if recurrent_mask is not None:
             h_in = h_in * recurrent_mask
         # one matmul over all timesteps: sum_t h_in(t)^T d_recurrent(t)
@@ -178,13 +195,11 @@ def fused_loop(
         bias = (
             states_and_bias[num_states] if len(states_and_bias) > num_states else None
         )
-        outputs, final_states, cache_ta, states_ta = forward(
-            projected, states, kernel, bias
-        )
+        outputs, final_states, cache_ta, h_ta = forward(projected, states, kernel, bias)
 
         def grad(*upstream):
             d_projected, d_states, d_kernel, d_bias = backward(
-                upstream, projected, states, kernel, bias, cache_ta, states_ta
+                upstream, projected, states, kernel, bias, cache_ta, h_ta
             )
             extra = [] if bias is None else [d_bias]
             return [d_projected, d_kernel, *d_states, *extra]

@@ -136,12 +136,12 @@ class GRUCell(RecurrentCell):
         h = candidate + z * (h_tm1 - candidate)
         return [h], [z, r, candidate, recurrent_h]
 
-    def gates_gradient(self, cache, states, d_new_states):
+    def gates_gradient(self, cache, h_tm1, d_new_states):
         z, r, candidate, recurrent_h = cache
         d_h = d_new_states[0]
         # h = candidate + z (h_tm1 - candidate)
         d_pre_h = tf.raw_ops.TanhGrad(y=candidate, dy=d_h - d_h * z)
-        d_pre_z = tf.raw_ops.SigmoidGrad(y=z, dy=d_h * (states[0] - candidate))
+        d_pre_z = tf.raw_ops.SigmoidGrad(y=z, dy=d_h * (h_tm1 - candidate))
         d_pre_r = tf.raw_ops.SigmoidGrad(y=r, dy=d_pre_h * recurrent_h)
         d_projected = ops.concatenate([d_pre_z, d_pre_r, d_pre_h], axis=-1)
         d_recurrent = ops.concatenate([d_pre_z, d_pre_r, d_pre_h * r], axis=-1)

@@ -196,18 +196,18 @@ class LSTMCell(RecurrentCell):
             c_out = self._layer_norm(c, self.cell_gamma, self.cell_beta)
         activated_c = self.activation(c_out)
         h = o * activated_c
-        return [h, c], [i, f, g, o, activated_c]
+        return [h, c], [i, f, g, o, activated_c, c_tm1]
 
-    def gates_gradient(self, cache, states, d_new_states):
+    def gates_gradient(self, cache, h_tm1, d_new_states):
         # the plain form (no peepholes, no layer norm), tanh and sigmoid
-        i, f, g, o, tanh_c = cache
+        i, f, g, o, tanh_c, c_tm1 = cache
         d_h, d_c = d_new_states
         # h = o tanh(c), c = f c_tm1 + i g
         d_c = d_c + tf.raw_ops.TanhGrad(y=tanh_c, dy=d_h * o)
         d_z = ops.concatenate(
             [
                 tf.raw_ops.SigmoidGrad(y=i, dy=d_c * g),
-                tf.raw_ops.SigmoidGrad(y=f, dy=d_c * states[1]),
+                tf.raw_ops.SigmoidGrad(y=f, dy=d_c * c_tm1),
                 tf.raw_ops.TanhGrad(y=g, dy=d_c * i),
                 tf.raw_ops.SigmoidGrad(y=o, dy=d_h * tanh_c),
             ],

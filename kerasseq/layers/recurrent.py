@@ -174,33 +174,40 @@ class Recurrent(keras.layers.RNN):
         mask_ta = None
         if mask is not None:
             mask_ta = tf.TensorArray(tf.bool, size=time_steps).unstack(mask)
-        outputs_ta = tf.TensorArray(
-            states[0].dtype,
-            size=time_steps if self.return_sequences else 0,
-            element_shape=tf.TensorShape([None, self.cell.output_size]),
-        )
+        # Every loop variable costs control-flow ops at every step, so the loop
+        # carries only what it needs: the output separately only under a mask
+        # (elsewhere it is the first state), the outputs only if returned.
+        carried = {"states": states}
+        if mask is not None:
+            carried["output"] = self._initial_output(inputs, states)
+        if self.return_sequences:
+            carried["outputs"] = tf.TensorArray(states[0].dtype, size=time_steps)
 
-        def body(t, output, states, outputs_ta):
+        def body(t, carried):
             mask_t = None if mask_ta is None else mask_ta.read(t)
             output, states = self._masked_step(
-                inputs_ta.read(t), mask_t, output, states, recurrent_mask
+                inputs_ta.read(t),
+                mask_t,
+                carried.get("output"),
+                carried["states"],
+                recurrent_mask,
             )
+            carried = {**carried, "states": states}
+            if mask is not None:
+                carried["output"] = output
             if self.return_sequences:
-                outputs_ta = outputs_ta.write(t, output)
-            return t + 1, output, states, outputs_ta
+                carried["outputs"] = carried["outputs"].write(t, output)
+            return t + 1, carried
 
-        _, last_output, states, outputs_ta = tf.while_loop(
-            lambda t, *_: t < time_steps,
+        _, carried = tf.while_loop(
+            lambda t, _: t < time_steps,
             body,
-            (
-                tf.constant(0),
-                self._initial_output(inputs, states),
-                states,
-                outputs_ta,
-            ),
+            (tf.constant(0), carried),
             maximum_iterations=time_steps,
         )
-        outputs = outputs_ta.stack() if self.return_sequences else None
+        states = carried["states"]
+        last_output = carried["output"] if mask is not None else states[0]
+        outputs = carried["outputs"].stack() if self.return_sequences else None
         return last_output, outputs, states
 
 

@@ -27,7 +27,8 @@ class RecurrentCell(keras.layers.Layer):
     both paths share one implementation of the equations.
 
     Subclasses set the weights in `build` and implement `project_inputs`,
-    `step`, `state_size` and `output_size`.
+    `step`, `state_size` and `output_size`. The output of a step is always its
+    first new state (`h`), which lets the sequence loops carry one tensor less.
 
     A cell whose step is "recurrent matmul, then elementwise gates" can also
     offer the hand-written gradient that `Recurrent` uses for training
@@ -37,12 +38,15 @@ class RecurrentCell(keras.layers.Layer):
 
     - `gates(projected_inputs, recurrent, states)` returns
       `(new_states, cache)`: the new states (the output is `new_states[0]`) and
-      a list of `(batch, units)` tensors the gradient needs;
-    - `gates_gradient(cache, states, d_new_states)` returns
+      a list of `(batch, units)` tensors the gradient needs, including any
+      previous state other than `h_{t-1}`;
+    - `gates_gradient(cache, h_tm1, d_new_states)` returns
       `(d_projected_inputs, d_recurrent, d_states)`: the gradients of the step's
       inputs given those of its new states, `d_states` holding only the direct
       paths from old to new states (an entry may be `None`); the path through
       the recurrent matmul is added by `Recurrent`.
+    - `gradient_is_shared` is true when `d_projected_inputs is d_recurrent`
+      always (inputs and recurrent projections summed before any gate).
 
     Args:
         units: Positive integer, dimensionality of the output space.
@@ -192,7 +196,7 @@ class RecurrentCell(keras.layers.Layer):
     def gates(self, projected_inputs, recurrent, states):
         raise NotImplementedError
 
-    def gates_gradient(self, cache, states, d_new_states):
+    def gates_gradient(self, cache, h_tm1, d_new_states):
         raise NotImplementedError
 
     def call(self, inputs, states, training=False):

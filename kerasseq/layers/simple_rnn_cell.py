@@ -81,7 +81,7 @@ class SimpleRNNCell(RecurrentCell):
         h = self.activation(projected_inputs + recurrent)
         return [h], [h]
 
-    def gates_gradient(self, cache, states, d_new_states):
+    def gates_gradient(self, cache, h_tm1, d_new_states):
         # d tanh(a) = (1 - h^2) da, one fused op
         d_pre = tf.raw_ops.TanhGrad(y=cache[0], dy=d_new_states[0])
         return d_pre, d_pre, [None]
