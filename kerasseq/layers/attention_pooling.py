@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kerasseq import validation
 from kerasseq.layers.base_attention import masked_softmax
 
 
@@ -82,20 +83,8 @@ class AttentionPooling(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
-        if units is not None and (
-            isinstance(units, bool) or not isinstance(units, int) or units <= 0
-        ):
-            raise ValueError(
-                f"`units` must be a positive integer or None, received: units={units!r}"
-            )
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, (int, float))
-            or not 0.0 <= dropout < 1.0
-        ):
-            raise ValueError(
-                f"`dropout` must be a float in [0, 1), received: dropout={dropout!r}"
-            )
+        units = validation.check_positive_int("units", units, allow_none=True)
+        dropout = validation.check_rate("dropout", dropout)
         super().__init__(**kwargs)
         self.units = units
         self.use_bias = use_bias

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kerasseq import validation
 from kerasseq.layers.base_attention import BaseAttention
 
 
@@ -88,10 +89,7 @@ class BahdanauAttention(BaseAttention):
         seed=None,
         **kwargs,
     ):
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise ValueError(
-                f"`units` must be a positive integer, received: units={units!r}"
-            )
+        units = validation.check_positive_int("units", units)
         super().__init__(dropout=dropout, seed=seed, **kwargs)
         self.units = units
         self.use_bias = use_bias

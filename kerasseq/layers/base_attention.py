@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kerasseq import validation
+
 
 @keras.saving.register_keras_serializable(package="kerasseq")
 class BaseAttention(keras.layers.Layer):
@@ -91,14 +93,7 @@ class BaseAttention(keras.layers.Layer):
     """
 
     def __init__(self, dropout=0.0, seed=None, **kwargs):
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, (int, float))
-            or not 0.0 <= dropout < 1.0
-        ):
-            raise ValueError(
-                f"`dropout` must be a float in [0, 1), received: dropout={dropout!r}"
-            )
+        dropout = validation.check_rate("dropout", dropout)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(
                 f"`seed` must be an integer or None, received: seed={seed!r}"

@@ -2,10 +2,12 @@
 
 Autodiff of a `tf.while_loop` saves every intermediate of every step on stacks
 and runs four matmuls per step backwards. Here the forward loop saves only what
-the cell's `gates_gradient` needs, and the backward loop runs
-one matmul per step (`d_recurrent @ U^T`); the gradient of the recurrent kernel
-is one large matmul over all timesteps after the loop, as cuDNN does. Cells opt
-in through `RecurrentCell.supports_fused_gradient`.
+the cell's `gates_gradient` needs, and the backward loop runs one matmul per
+step (`d_recurrent @ U^T`); the gradient of the recurrent kernel is one large
+matmul over all timesteps after the loop, as cuDNN does. Cells opt in through
+`RecurrentCell.supports_fused_gradient`. TensorFlow ops are used directly here
+(`tf.custom_gradient`, `TensorArray`, the fused `SigmoidGrad`/`TanhGrad` in the
+cells' `gates_gradient`): there is no backend-neutral way to write this loop.
 
 Shapes: `projected` is time-major `(time, batch, gate_units)`, `mask` is
 `(time, batch, 1)` bool or `None`, each state is `(batch, units)`.

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kerasseq import validation
 from kerasseq.layers.base_attention import BaseAttention
 
 SCORE_MODES = ("dot", "general", "concat")
@@ -115,12 +116,7 @@ class LuongAttention(BaseAttention):
                 "`units` is required (a positive integer) with "
                 f"score_mode='concat', received: units={units!r}"
             )
-        if units is not None and (
-            isinstance(units, bool) or not isinstance(units, int) or units <= 0
-        ):
-            raise ValueError(
-                f"`units` must be a positive integer, received: units={units!r}"
-            )
+        units = validation.check_positive_int("units", units, allow_none=True)
         super().__init__(dropout=dropout, seed=seed, **kwargs)
         self.score_mode = score_mode
         self.scale = scale

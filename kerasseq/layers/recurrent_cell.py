@@ -1,9 +1,9 @@
 """The base class of kerasseq's recurrent cells and the contract they share."""
 
-import numbers
-
 import keras
 from keras import ops
+
+from kerasseq import validation
 
 
 @keras.saving.register_keras_serializable(package="kerasseq")
@@ -99,24 +99,13 @@ class RecurrentCell(keras.layers.Layer):
         seed=None,
         **kwargs,
     ):
-        if (
-            not isinstance(units, numbers.Integral)
-            or isinstance(units, bool)
-            or units <= 0
-        ):
-            raise ValueError(
-                f"`units` must be a positive integer, received: units={units!r}"
-            )
-        for name, rate in (
-            ("dropout", dropout),
-            ("recurrent_dropout", recurrent_dropout),
-        ):
-            if not 0.0 <= rate < 1.0:
-                raise ValueError(
-                    f"`{name}` must be a float in [0, 1), received: {name}={rate!r}"
-                )
+        units = validation.check_positive_int("units", units)
+        dropout = validation.check_rate("dropout", dropout)
+        recurrent_dropout = validation.check_rate(
+            "recurrent_dropout", recurrent_dropout
+        )
         super().__init__(**kwargs)
-        self.units = int(units)
+        self.units = units
         self.activation = keras.activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -128,8 +117,8 @@ class RecurrentCell(keras.layers.Layer):
         self.kernel_constraint = keras.constraints.get(kernel_constraint)
         self.recurrent_constraint = keras.constraints.get(recurrent_constraint)
         self.bias_constraint = keras.constraints.get(bias_constraint)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
 

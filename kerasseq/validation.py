@@ -1,0 +1,33 @@
+"""Argument checks shared by the whole package, with one wording for errors.
+
+Every public constructor validates its arguments first and raises a
+`ValueError` that names the argument and shows the value received.
+"""
+
+import numbers
+
+
+def check_positive_int(name: str, value, allow_none: bool = False):
+    """Returns `value` as an `int` (or `None` if allowed), else raises.
+
+    NumPy integers are accepted; booleans and floats are not.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        expected = "a positive integer or None" if allow_none else "a positive integer"
+        raise ValueError(f"`{name}` must be {expected}, received: {name}={value!r}")
+    return int(value)
+
+
+def check_rate(name: str, value) -> float:
+    """Returns a dropout-style rate in [0, 1) as a `float`, else raises."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not 0.0 <= value < 1.0
+    ):
+        raise ValueError(
+            f"`{name}` must be a float in [0, 1), received: {name}={value!r}"
+        )
+    return float(value)

@@ -1,0 +1,32 @@
+import numpy as np
+
+from kerasseq import validation
+from tests.test_case import TestCase
+
+
+class ValidationTest(TestCase):
+    def test_positive_int_accepts_python_and_numpy_integers(self):
+        self.assertEqual(3, validation.check_positive_int("units", 3))
+        value = validation.check_positive_int("units", np.int32(3))
+        self.assertIs(int, type(value))
+        self.assertIsNone(validation.check_positive_int("units", None, allow_none=True))
+
+    def test_positive_int_rejects_with_name_and_value(self):
+        for bad in (0, -2, 2.5, True, "4", None):
+            with self.subTest(bad=bad):
+                with self.assertRaisesRegex(
+                    ValueError, r"`units` must be a positive integer, received: units="
+                ):
+                    validation.check_positive_int("units", bad)
+        with self.assertRaisesRegex(ValueError, "a positive integer or None"):
+            validation.check_positive_int("units", 0, allow_none=True)
+
+    def test_rate(self):
+        self.assertEqual(0.0, validation.check_rate("dropout", 0))
+        self.assertEqual(0.25, validation.check_rate("dropout", np.float32(0.25)))
+        for bad in (1.0, -0.1, False, "0.1", None):
+            with self.subTest(bad=bad):
+                with self.assertRaisesRegex(
+                    ValueError, r"`dropout` must be a float in \[0, 1\), received"
+                ):
+                    validation.check_rate("dropout", bad)
