@@ -13,24 +13,9 @@ RESET_AFTER = [
     dict(testcase_name="reset_after", reset_after=True),
     dict(testcase_name="reset_before", reset_after=False),
 ]
+
+
 # `keras.layers.RNN(our cell)` against `keras.layers.GRU`.
-KERAS_RNN_CASES = [
-    case
-    for case in ref.SEQUENCE_CASES
-    if case["testcase_name"]
-    in (
-        "sequences_and_state",
-        "holes_go_backwards",
-        "holes_initial_state",
-        "unroll_right_padded_zero_output_state",
-    )
-]
-
-
-def weight_names_and_shapes(cell):
-    return [((w.path or w.name).split("/")[-1], tuple(w.shape)) for w in cell.weights]
-
-
 class GRUCellTest(TestCase, parameterized.TestCase):
     def setUp(self):
         super().setUp()
@@ -66,7 +51,9 @@ class GRUCellTest(TestCase, parameterized.TestCase):
         theirs = keras.layers.GRUCell(UNITS, **kwargs)
         for cell in (ours, theirs):
             cell.build((ref.BATCH, ref.FEATURES))
-        self.assertEqual(weight_names_and_shapes(theirs), weight_names_and_shapes(ours))
+        self.assertEqual(
+            ref.weight_names_and_shapes(theirs), ref.weight_names_and_shapes(ours)
+        )
         expected = [
             ("kernel", (ref.FEATURES, 3 * UNITS)),
             ("recurrent_kernel", (UNITS, 3 * UNITS)),
@@ -75,7 +62,7 @@ class GRUCellTest(TestCase, parameterized.TestCase):
             bias_shape = (2, 3 * UNITS) if reset_after else (3 * UNITS,)
             expected.append(("bias", bias_shape))
             self.assertAllEqual(np.zeros(bias_shape), ours.bias)
-        self.assertEqual(expected, weight_names_and_shapes(ours))
+        self.assertEqual(expected, ref.weight_names_and_shapes(ours))
 
     @parameterized.named_parameters(
         ref.named_product(
@@ -156,7 +143,7 @@ class GRUCellTest(TestCase, parameterized.TestCase):
         self.assertLen(states, 1)
         self.assertAllEqual(np.zeros((ref.BATCH, UNITS)), states[0])
 
-    @parameterized.named_parameters(KERAS_RNN_CASES)
+    @parameterized.named_parameters(ref.KERAS_RNN_CASES)
     def test_in_keras_rnn_matches_keras_layer(
         self, layer_kwargs=None, mask=None, initial_state=False
     ):

@@ -17,10 +17,6 @@ RESET_AFTER = [
 ]
 
 
-def weight_names_and_shapes(layer):
-    return [((w.path or w.name).split("/")[-1], tuple(w.shape)) for w in layer.weights]
-
-
 def tagging_model(vocabulary_size=20):
     """Input → Embedding(mask_zero) → Bidirectional(GRU) → LSTM → Dense."""
     token_ids = keras.Input((None,), dtype="int32")
@@ -73,10 +69,12 @@ class GRUTest(TestCase, parameterized.TestCase):
         theirs = keras.layers.GRU(UNITS, reset_after=reset_after)
         for layer in (ours, theirs):
             layer(self.inputs)
-        self.assertEqual(weight_names_and_shapes(theirs), weight_names_and_shapes(ours))
+        self.assertEqual(
+            ref.weight_names_and_shapes(theirs), ref.weight_names_and_shapes(ours)
+        )
         self.assertEqual(
             ["kernel", "recurrent_kernel", "bias"],
-            [name for name, _ in weight_names_and_shapes(ours)],
+            [name for name, _ in ref.weight_names_and_shapes(ours)],
         )
 
     @parameterized.named_parameters(ref.LAYER_CASES + [ref.GRAPH_CASE])

@@ -30,24 +30,9 @@ VARIANTS = [
         variant={"use_peepholes": True, "use_layer_norm": True},
     ),
 ]
+
+
 # `keras.layers.RNN(our cell)` against `keras.layers.LSTM`.
-KERAS_RNN_CASES = [
-    case
-    for case in ref.SEQUENCE_CASES
-    if case["testcase_name"]
-    in (
-        "sequences_and_state",
-        "holes_go_backwards",
-        "holes_initial_state",
-        "unroll_right_padded_zero_output_state",
-    )
-]
-
-
-def weight_names_and_shapes(cell):
-    return [((w.path or w.name).split("/")[-1], tuple(w.shape)) for w in cell.weights]
-
-
 class LSTMCellTest(TestCase, parameterized.TestCase):
     def setUp(self):
         super().setUp()
@@ -80,7 +65,7 @@ class LSTMCellTest(TestCase, parameterized.TestCase):
         )
 
     def names(self, cell):
-        return [name for name, _ in weight_names_and_shapes(cell)]
+        return [name for name, _ in ref.weight_names_and_shapes(cell)]
 
     def test_is_a_recurrent_cell(self):
         cell = LSTMCell(UNITS)
@@ -97,12 +82,14 @@ class LSTMCellTest(TestCase, parameterized.TestCase):
         theirs = keras.layers.LSTMCell(UNITS, use_bias=use_bias)
         for cell in (ours, theirs):
             cell.build((ref.BATCH, ref.FEATURES))
-        self.assertEqual(weight_names_and_shapes(theirs), weight_names_and_shapes(ours))
+        self.assertEqual(
+            ref.weight_names_and_shapes(theirs), ref.weight_names_and_shapes(ours)
+        )
         expected = [
             ("kernel", (ref.FEATURES, 4 * UNITS)),
             ("recurrent_kernel", (UNITS, 4 * UNITS)),
         ] + ([("bias", (4 * UNITS,))] if use_bias else [])
-        self.assertEqual(expected, weight_names_and_shapes(ours))
+        self.assertEqual(expected, ref.weight_names_and_shapes(ours))
 
     def test_peephole_and_layer_norm_weights(self):
         cell = LSTMCell(UNITS, use_peepholes=True, use_layer_norm=True)
@@ -120,7 +107,7 @@ class LSTMCellTest(TestCase, parameterized.TestCase):
                 ("cell_gamma", (UNITS,)),
                 ("cell_beta", (UNITS,)),
             ],
-            weight_names_and_shapes(cell),
+            ref.weight_names_and_shapes(cell),
         )
         # initialised as the identity: no peephole, unit scale, zero offset
         self.assertAllEqual(np.zeros((3, UNITS)), cell.peephole_kernel)
@@ -242,7 +229,7 @@ class LSTMCellTest(TestCase, parameterized.TestCase):
         for state in states:
             self.assertAllEqual(np.zeros((ref.BATCH, UNITS)), state)
 
-    @parameterized.named_parameters(KERAS_RNN_CASES)
+    @parameterized.named_parameters(ref.KERAS_RNN_CASES)
     def test_in_keras_rnn_matches_keras_layer(
         self, layer_kwargs=None, mask=None, initial_state=False
     ):
@@ -373,5 +360,5 @@ class LSTMCellTest(TestCase, parameterized.TestCase):
         revived.build((ref.BATCH, ref.FEATURES))
         cell.build((ref.BATCH, ref.FEATURES))
         self.assertEqual(
-            weight_names_and_shapes(cell), weight_names_and_shapes(revived)
+            ref.weight_names_and_shapes(cell), ref.weight_names_and_shapes(revived)
         )

@@ -25,10 +25,6 @@ VARIANTS = [
 ]
 
 
-def weight_names_and_shapes(layer):
-    return [((w.path or w.name).split("/")[-1], tuple(w.shape)) for w in layer.weights]
-
-
 class LSTMTest(TestCase, parameterized.TestCase):
     def setUp(self):
         super().setUp()
@@ -66,14 +62,16 @@ class LSTMTest(TestCase, parameterized.TestCase):
         theirs = keras.layers.LSTM(UNITS)
         for layer in (ours, theirs):
             layer(self.inputs)
-        self.assertEqual(weight_names_and_shapes(theirs), weight_names_and_shapes(ours))
+        self.assertEqual(
+            ref.weight_names_and_shapes(theirs), ref.weight_names_and_shapes(ours)
+        )
         self.assertEqual(
             [
                 ("kernel", (ref.FEATURES, 4 * UNITS)),
                 ("recurrent_kernel", (UNITS, 4 * UNITS)),
                 ("bias", (4 * UNITS,)),
             ],
-            weight_names_and_shapes(ours),
+            ref.weight_names_and_shapes(ours),
         )
 
     def test_forget_gate_bias_initialised_to_one(self):

@@ -532,3 +532,22 @@ def call_kwargs_for(mask=None, initial_state=False, num_states=1, units=UNITS):
     if initial_state:
         kwargs["initial_state"] = random_states(num_states, units=units)
     return kwargs
+
+
+# The sequence cases a cell also runs inside `keras.layers.RNN` in its tests.
+KERAS_RNN_CASES = [
+    case
+    for case in SEQUENCE_CASES
+    if case["testcase_name"]
+    in (
+        "sequences_and_state",
+        "holes_go_backwards",
+        "holes_initial_state",
+        "unroll_right_padded_zero_output_state",
+    )
+]
+
+
+def weight_names_and_shapes(layer):
+    """`[(short weight name, shape), ...]` in creation order."""
+    return [((w.path or w.name).split("/")[-1], tuple(w.shape)) for w in layer.weights]

@@ -11,10 +11,6 @@ from tests.test_case import TestCase
 UNITS = ref.UNITS
 
 
-def weight_names_and_shapes(layer):
-    return [((w.path or w.name).split("/")[-1], tuple(w.shape)) for w in layer.weights]
-
-
 class SimpleRNNTest(TestCase, parameterized.TestCase):
     def setUp(self):
         super().setUp()
@@ -43,14 +39,16 @@ class SimpleRNNTest(TestCase, parameterized.TestCase):
         theirs = keras.layers.SimpleRNN(UNITS)
         for layer in (ours, theirs):
             layer(self.inputs)
-        self.assertEqual(weight_names_and_shapes(theirs), weight_names_and_shapes(ours))
+        self.assertEqual(
+            ref.weight_names_and_shapes(theirs), ref.weight_names_and_shapes(ours)
+        )
         self.assertEqual(
             [
                 ("kernel", (ref.FEATURES, UNITS)),
                 ("recurrent_kernel", (UNITS, UNITS)),
                 ("bias", (UNITS,)),
             ],
-            weight_names_and_shapes(ours),
+            ref.weight_names_and_shapes(ours),
         )
 
     @parameterized.named_parameters(ref.LAYER_CASES + [ref.GRAPH_CASE])
