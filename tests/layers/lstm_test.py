@@ -254,13 +254,7 @@ class LSTMTest(TestCase, parameterized.TestCase):
             self.assertEqual(value, getattr(owner, key), msg=key)
 
     def test_invalid_arguments(self):
-        for kwargs, pattern in ref.INVALID_ARGUMENTS + [
-            ({"units": UNITS, "layer_norm_epsilon": 0}, "layer_norm_epsilon=0"),
-            (
-                {"units": UNITS, "use_layer_norm": True, "layer_norm_epsilon": -1e-3},
-                r"layer_norm_epsilon=-0\.001",
-            ),
-        ]:
+        for kwargs, pattern in ref.LSTM_INVALID_ARGUMENTS:
             with self.subTest(**kwargs):
                 with self.assertRaisesRegex(ValueError, pattern):
                     LSTM(**kwargs)

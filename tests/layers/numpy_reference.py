@@ -472,6 +472,15 @@ INVALID_ARGUMENTS = [
     ({"units": UNITS, "recurrent_dropout": 1.0}, r"recurrent_dropout=1\.0"),
 ]
 
+# ... and those an LSTM cell or layer also rejects.
+LSTM_INVALID_ARGUMENTS = INVALID_ARGUMENTS + [
+    ({"units": UNITS, "layer_norm_epsilon": 0}, "layer_norm_epsilon=0"),
+    (
+        {"units": UNITS, "use_layer_norm": True, "layer_norm_epsilon": -1e-3},
+        r"layer_norm_epsilon=-0\.001",
+    ),
+]
+
 
 def named_product(first, second):
     """`named_parameters` entries: every pair of two lists of named dicts."""

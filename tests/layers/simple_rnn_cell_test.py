@@ -3,10 +3,9 @@ import numpy as np
 import tensorflow as tf
 from absl.testing import parameterized
 
-from kerasseq.layers import Recurrent
-from kerasseq.layers import RecurrentCell
 from kerasseq.layers import SimpleRNNCell
 from tests.layers import numpy_reference as ref
+from tests.layers.cell_contract import CellContractTests
 from tests.test_case import TestCase
 
 UNITS = ref.UNITS
@@ -25,46 +24,15 @@ KERAS_RNN_CASES = [
 ]
 
 
-class SimpleRNNCellTest(TestCase, parameterized.TestCase):
-    def setUp(self):
-        super().setUp()
-        self.inputs = ref.random_inputs()
-        self.step_inputs = self.inputs[:, 0]
-        self.states = ref.random_states(1)
-
-    def built_cell(self, seed=0, **kwargs):
-        cell = SimpleRNNCell(UNITS, **kwargs)
-        cell.build((ref.BATCH, ref.FEATURES))
-        ref.perturb_weights(cell, seed=seed)
-        return cell
-
-    def test_is_a_recurrent_cell(self):
-        cell = SimpleRNNCell(UNITS)
-        self.assertIsInstance(cell, RecurrentCell)
-        self.assertEqual(UNITS, cell.state_size)
-        self.assertEqual(UNITS, cell.output_size)
-
-    @parameterized.named_parameters(
-        dict(testcase_name="bias", use_bias=True),
-        dict(testcase_name="no_bias", use_bias=False),
-    )
-    def test_weights_named_and_shaped_as_keras(self, use_bias):
-        ours = SimpleRNNCell(UNITS, use_bias=use_bias)
-        theirs = keras.layers.SimpleRNNCell(UNITS, use_bias=use_bias)
-        for cell in (ours, theirs):
-            cell.build((ref.BATCH, ref.FEATURES))
-        self.assertEqual(
-            [
-                ((w.path or w.name).split("/")[-1], tuple(w.shape))
-                for w in theirs.weights
-            ],
-            [((w.path or w.name).split("/")[-1], tuple(w.shape)) for w in ours.weights],
-        )
-        expected = ["kernel", "recurrent_kernel"] + (["bias"] if use_bias else [])
-        self.assertEqual(expected, [w.path.split("/")[-1] for w in ours.weights])
-        self.assertEqual((ref.FEATURES, UNITS), tuple(ours.kernel.shape))
-        if use_bias:
-            self.assertAllEqual(np.zeros(UNITS), ours.bias)
+class SimpleRNNCellTest(CellContractTests, TestCase, parameterized.TestCase):
+    cell_class = SimpleRNNCell
+    keras_cell_class = keras.layers.SimpleRNNCell
+    keras_layer_class = keras.layers.SimpleRNN
+    num_states = 1
+    gate_units_multiplier = 1
+    keras_rnn_cases = KERAS_RNN_CASES
+    stacked_mask = ref.HOLES_MASK
+    numpy_rnn_initial_state = False
 
     @parameterized.named_parameters(
         dict(testcase_name="tanh", activation="tanh"),
@@ -94,111 +62,15 @@ class SimpleRNNCellTest(TestCase, parameterized.TestCase):
             # a state passed as a tensor comes back as a tensor
             self.assertAllClose(expected_states[0], new_states, atol=1e-5)
 
-    def test_call_matches_keras_cell(self):
-        ours = self.built_cell()
-        theirs = keras.layers.SimpleRNNCell(UNITS)
-        theirs.build((ref.BATCH, ref.FEATURES))
-        theirs.set_weights(ours.get_weights())
-        expected, expected_states = theirs(self.step_inputs, self.states)
-        output, states = ours(self.step_inputs, self.states)
-        self.assertAllClose(expected, output, atol=1e-6)
-        ref.assert_all_close(self, expected_states, states, atol=1e-6)
-
     def test_call_is_step_of_projected_inputs(self):
+        super().test_call_is_step_of_projected_inputs()
+        # the projection is `x @ kernel + bias`
         cell = self.built_cell()
-        # the projection works on one timestep and on a whole sequence
-        projected = cell.project_inputs(self.inputs)
-        for t in range(ref.TIME):
-            self.assertAllClose(
-                cell.project_inputs(self.inputs[:, t]), projected[:, t], atol=1e-6
-            )
         self.assertAllClose(
-            self.inputs @ cell.kernel.numpy() + cell.bias.numpy(), projected, atol=1e-5
+            self.inputs @ cell.kernel.numpy() + cell.bias.numpy(),
+            cell.project_inputs(self.inputs),
+            atol=1e-5,
         )
-        output, states = cell(self.step_inputs, self.states)
-        step_output, step_states = cell.step(projected[:, 0], self.states)
-        self.assertAllClose(output, step_output, atol=1e-6)
-        ref.assert_all_close(self, states, step_states, atol=1e-6)
-
-    def test_get_initial_state(self):
-        states = SimpleRNNCell(UNITS).get_initial_state(batch_size=ref.BATCH)
-        self.assertLen(states, 1)
-        self.assertAllEqual(np.zeros((ref.BATCH, UNITS)), states[0])
-
-    @parameterized.named_parameters(KERAS_RNN_CASES)
-    def test_in_keras_rnn_matches_keras_layer(
-        self, layer_kwargs=None, mask=None, initial_state=False
-    ):
-        layer_kwargs = layer_kwargs or {}
-        theirs = keras.layers.SimpleRNN(UNITS, **layer_kwargs)
-        ours = keras.layers.RNN(SimpleRNNCell(UNITS), **layer_kwargs)
-        ref.build_with_weights_of(theirs, ours, self.inputs)
-        ref.assert_same_outputs_and_gradients(
-            self,
-            theirs,
-            ours,
-            self.inputs,
-            **ref.call_kwargs_for(mask, initial_state, 1),
-        )
-
-    def test_in_keras_rnn_matches_numpy(self):
-        layer = keras.layers.RNN(
-            SimpleRNNCell(UNITS), return_sequences=True, return_state=True
-        )
-        layer(self.inputs)
-        ref.perturb_weights(layer)
-        outputs, state = layer(self.inputs, mask=ref.HOLES_MASK)
-        expected, _, expected_states = ref.run_sequence(
-            ref.cell_step_fn(layer.cell),
-            self.inputs,
-            [np.zeros((ref.BATCH, UNITS))],
-            mask=ref.HOLES_MASK,
-        )
-        self.assertAllClose(expected, outputs, atol=1e-5)
-        self.assertAllClose(expected_states[0], state, atol=1e-5)
-
-    def test_stacked_cells(self):
-        stacked = keras.layers.RNN(
-            [SimpleRNNCell(UNITS), SimpleRNNCell(3)],
-            return_sequences=True,
-            return_state=True,
-        )
-        stacked(self.inputs)
-        ref.perturb_weights(stacked)
-        outputs, (first_state,), (second_state,) = stacked(
-            self.inputs, mask=ref.HOLES_MASK
-        )
-        self.assertEqual((ref.BATCH, ref.TIME, 3), tuple(outputs.shape))
-        # the same weights, one `Recurrent` per layer
-        first = Recurrent(
-            SimpleRNNCell(UNITS), return_sequences=True, return_state=True
-        )
-        second = Recurrent(SimpleRNNCell(3), return_sequences=True, return_state=True)
-        first(self.inputs)
-        second(np.zeros((ref.BATCH, ref.TIME, UNITS), "float32"))
-        weights = stacked.get_weights()
-        first.set_weights(weights[:3])
-        second.set_weights(weights[3:])
-        hidden, expected_first = first(self.inputs, mask=ref.HOLES_MASK)
-        expected, expected_second = second(hidden, mask=ref.HOLES_MASK)
-        self.assertAllClose(expected, outputs, atol=1e-5)
-        self.assertAllClose(expected_first, first_state, atol=1e-5)
-        self.assertAllClose(expected_second, second_state, atol=1e-5)
-        # and the NumPy equations, layer after layer
-        cells = stacked.cell.cells
-        hidden, _, _ = ref.run_sequence(
-            ref.cell_step_fn(cells[0]),
-            self.inputs,
-            [np.zeros((ref.BATCH, UNITS))],
-            mask=ref.HOLES_MASK,
-        )
-        expected, _, _ = ref.run_sequence(
-            ref.cell_step_fn(cells[1]),
-            hidden,
-            [np.zeros((ref.BATCH, 3))],
-            mask=ref.HOLES_MASK,
-        )
-        self.assertAllClose(expected, outputs, atol=1e-5)
 
     def test_dropout_masks(self):
         rate = 0.5
@@ -215,20 +87,6 @@ class SimpleRNNCellTest(TestCase, parameterized.TestCase):
             self.assertTrue(kept.any() and not kept.all())
         no_dropout = SimpleRNNCell(UNITS)
         self.assertEqual((None, None), no_dropout.dropout_masks(ones, state, True))
-
-    def test_dropout_in_keras_rnn_only_in_training(self):
-        with_dropout = keras.layers.RNN(
-            SimpleRNNCell(UNITS, dropout=0.4, recurrent_dropout=0.4, seed=1),
-            return_sequences=True,
-        )
-        without = keras.layers.RNN(SimpleRNNCell(UNITS), return_sequences=True)
-        ref.build_with_weights_of(with_dropout, without, self.inputs)
-        inference = with_dropout(self.inputs, training=False)
-        self.assertAllEqual(inference, with_dropout(self.inputs, training=False))
-        self.assertAllClose(inference, without(self.inputs), atol=1e-6)
-        self.assertNotAllClose(
-            inference, with_dropout(self.inputs, training=True), atol=1e-3
-        )
 
     @parameterized.named_parameters(
         dict(testcase_name="eager"), dict(testcase_name="graph", graph=True)
@@ -254,12 +112,6 @@ class SimpleRNNCellTest(TestCase, parameterized.TestCase):
                 np.array_equal(outputs[:, 0], outputs[:, t]) for t in range(1, ref.TIME)
             )
         )
-
-    def test_invalid_arguments(self):
-        for kwargs, pattern in ref.INVALID_ARGUMENTS:
-            with self.subTest(**kwargs):
-                with self.assertRaisesRegex(ValueError, pattern):
-                    SimpleRNNCell(**kwargs)
 
     @parameterized.named_parameters(
         dict(testcase_name="defaults", kwargs={}),
