@@ -22,3 +22,15 @@ class RecurrentBenchmarkTest(TestCase):
             "--units 2 --lengths 5 --bidirectional-length 5 --rows gru".split()
         )
         self.assertGreater(min_ratio, 0.0)
+
+
+class ProfileBenchmarkTest(TestCase):
+    def test_profiles_both_implementations(self):
+        benchmark = load_benchmark("profile_recurrent")
+        tables = benchmark.main(
+            "--cell gru --length 4 --batch-size 2 --features 3 --units 2 "
+            "--steps 1 --top 3".split()
+        )
+        self.assertEqual({"ours", "keras"}, set(tables))
+        for table in tables.values():
+            self.assertIn("MatMul", table)
