@@ -68,21 +68,20 @@ def fused_loop(
 
         def body(t, carried):
             states = carried["states"]
-            h_in = states[0] if recurrent_mask is None else states[0] * recurrent_mask
-            recurrent = tf.matmul(h_in, kernel)
-            if bias is not None:
-                recurrent = recurrent + bias
-            new_states, cache = cell.gates(projected[t], recurrent, states)
+            # tf.gather is one op; `x[t]` would also pack begin/end every step
+            new_states, cache = cell.gated_step(
+                tf.gather(projected, t), states, recurrent_mask, kernel, bias
+            )
             new_output = new_states[0]
             if mask is not None:
-                # a masked step keeps the states and repeats (or zeroes) the output
-                new_states = [
-                    tf.where(mask[t], new, old) for new, old in zip(new_states, states)
-                ]
-                fill = carried["output"]
-                if zero_output_for_mask:
-                    fill = tf.zeros_like(fill)
-                new_output = tf.where(mask[t], new_output, fill)
+                new_output, new_states = apply_mask(
+                    tf.gather(mask, t),
+                    new_output,
+                    new_states,
+                    carried["output"],
+                    states,
+                    zero_output_for_mask,
+                )
             carried = {
                 **carried,
                 "states": new_states,
@@ -134,13 +133,13 @@ def fused_loop(
 
         def body(t, carried):
             d_states = carried["d_states"]
-            d_output = d_outputs[t] if return_sequences else None
+            d_output = tf.gather(d_outputs, t) if return_sequences else None
             carried = dict(carried)
             if mask is None:
                 d_new_states = [_add(d_states[0], d_output)] + d_states[1:]
                 passed = [None] * num_states
             else:
-                m = mask[t]
+                m = tf.gather(mask, t)
                 d_output = _add(carried["d_output"], d_output)
                 zeros = tf.zeros_like(d_output)
                 d_new_states = [tf.where(m, d, zeros) for d in d_states]
@@ -213,6 +212,17 @@ def fused_loop(
     if return_sequences:
         return outputs[-1], outputs, final_states
     return outputs, None, final_states
+
+
+def apply_mask(mask_t, output, new_states, prev_output, states, zero_output_for_mask):
+    """A masked step keeps the states and repeats (or zeroes) the output.
+
+    This is `keras.layers.RNN`'s rule; both loops of `Recurrent` use it.
+    Returns `(output, new_states)` with the mask `(batch, 1)` applied.
+    """
+    new_states = [tf.where(mask_t, new, old) for new, old in zip(new_states, states)]
+    fill = tf.zeros_like(output) if zero_output_for_mask else prev_output
+    return tf.where(mask_t, output, fill), new_states
 
 
 def _pack(cache):

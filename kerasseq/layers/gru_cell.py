@@ -101,15 +101,11 @@ class GRUCell(RecurrentCell):
         return self.bias[1] if self.use_bias and self.reset_after else None
 
     def step(self, projected_inputs, states, recurrent_mask=None):
+        if self.reset_after:
+            # previous state projected by all gate matrices at once, then gates
+            return super().step(projected_inputs, states, recurrent_mask)
         h_tm1 = states[0]
         h_in = h_tm1 if recurrent_mask is None else h_tm1 * recurrent_mask
-        if self.reset_after:
-            # previous state projected by all gate matrices at once
-            recurrent = ops.matmul(h_in, self.recurrent_kernel)
-            if self.use_bias:
-                recurrent = recurrent + self.recurrent_bias()
-            new_states, _ = self.gates(projected_inputs, recurrent, states)
-            return new_states[0], new_states
         # equal-size splits are one op; split points would cost several per step
         x_z, x_r, x_h = ops.split(projected_inputs, 3, axis=-1)
         kernel_zr = self.recurrent_kernel[:, : 2 * self.units]

@@ -162,20 +162,12 @@ class LSTMCell(RecurrentCell):
     def gradient_is_shared(self):
         return True
 
-    def step(self, projected_inputs, states, recurrent_mask=None):
-        h_tm1 = states[0]
-        if recurrent_mask is not None:
-            h_tm1 = h_tm1 * recurrent_mask
-        recurrent = ops.matmul(h_tm1, self.recurrent_kernel)
+    def gates(self, projected_inputs, recurrent, states):
+        c_tm1 = states[1]
         if self.use_layer_norm:
             recurrent = self._layer_norm(
                 recurrent, self.recurrent_gamma, self.recurrent_beta
             )
-        new_states, _ = self.gates(projected_inputs, recurrent, states)
-        return new_states[0], new_states
-
-    def gates(self, projected_inputs, recurrent, states):
-        c_tm1 = states[1]
         # equal-size splits are one op; split points would cost several per step
         z_i, z_f, z_g, z_o = ops.split(projected_inputs + recurrent, 4, axis=-1)
         if self.use_peepholes:

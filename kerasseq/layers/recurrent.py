@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from kerasseq.layers.fused_loop import apply_mask
 from kerasseq.layers.fused_loop import fused_loop
 from kerasseq.layers.recurrent_cell import RecurrentCell
 
@@ -141,12 +142,14 @@ class Recurrent(keras.layers.RNN):
             cell.project_inputs(inputs_t), states, recurrent_mask
         )
         if mask_t is not None:
-            # a masked timestep keeps the states and repeats (or zeroes) the output
-            new_states = [
-                tf.where(mask_t, new, old) for new, old in zip(new_states, states)
-            ]
-            fill = ops.zeros_like(output) if self.zero_output_for_mask else prev_output
-            output = tf.where(mask_t, output, fill)
+            output, new_states = apply_mask(
+                mask_t,
+                output,
+                new_states,
+                prev_output,
+                states,
+                self.zero_output_for_mask,
+            )
         return output, new_states
 
     def _initial_output(self, inputs, states):

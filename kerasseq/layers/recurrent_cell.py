@@ -27,14 +27,15 @@ class RecurrentCell(keras.layers.Layer):
     both paths share one implementation of the equations.
 
     Subclasses set the weights in `build` and implement `project_inputs`,
-    `step`, `state_size` and `output_size`. The output of a step is always its
+    `state_size` and `output_size`, and either `gates` (the default `step`
+    uses it) or `step` itself. The output of a step is always its
     first new state (`h`), which lets the sequence loops carry one tensor less.
 
     A cell whose step is "recurrent matmul, then elementwise gates" can also
     offer the hand-written gradient that `Recurrent` uses for training
-    (`supports_fused_gradient`). Its `step` then computes
-    `recurrent = h_{t-1} @ recurrent_kernel (+ recurrent_bias())` and hands
-    over to two methods, which hold its equations once:
+    (`supports_fused_gradient`). The default `step` (through `gated_step`)
+    computes `recurrent = h_{t-1} @ recurrent_kernel (+ recurrent_bias())` and
+    hands over to two methods, which hold the cell's equations once:
 
     - `gates(projected_inputs, recurrent, states)` returns
       `(new_states, cache)`: the new states (the output is `new_states[0]`) and
@@ -176,7 +177,28 @@ class RecurrentCell(keras.layers.Layer):
         raise NotImplementedError
 
     def step(self, projected_inputs, states, recurrent_mask=None):
-        raise NotImplementedError
+        # the default for cells built on `gates`; others override it
+        new_states, _ = self.gated_step(
+            projected_inputs,
+            states,
+            recurrent_mask,
+            self.recurrent_kernel,
+            self.recurrent_bias(),
+        )
+        return new_states[0], new_states
+
+    def gated_step(self, projected_inputs, states, recurrent_mask, kernel, bias):
+        """One step through `gates`: `(new_states, cache)`.
+
+        Computes `recurrent = (h_{t-1} * recurrent_mask) @ kernel (+ bias)` and
+        hands over to `gates`. `step` calls it with the cell's weights, the
+        fused loop of `Recurrent` with the same weights as plain tensors.
+        """
+        h_in = states[0] if recurrent_mask is None else states[0] * recurrent_mask
+        recurrent = ops.matmul(h_in, kernel)
+        if bias is not None:
+            recurrent = recurrent + bias
+        return self.gates(projected_inputs, recurrent, states)
 
     def recurrent_bias(self):
         """The bias added after the recurrent matmul inside the loop, or `None`."""

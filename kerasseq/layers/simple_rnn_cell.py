@@ -69,14 +69,6 @@ class SimpleRNNCell(RecurrentCell):
     def gradient_is_shared(self):
         return True
 
-    def step(self, projected_inputs, states, recurrent_mask=None):
-        h_tm1 = states[0]
-        if recurrent_mask is not None:
-            h_tm1 = h_tm1 * recurrent_mask
-        recurrent = ops.matmul(h_tm1, self.recurrent_kernel)
-        new_states, _ = self.gates(projected_inputs, recurrent, states)
-        return new_states[0], new_states
-
     def gates(self, projected_inputs, recurrent, states):
         h = self.activation(projected_inputs + recurrent)
         return [h], [h]
