@@ -34,6 +34,7 @@ demo: install
 
 bench: install
 	$(BIN)/python benchmarks/recurrent.py
+	$(BIN)/python benchmarks/text.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

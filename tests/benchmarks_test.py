@@ -34,3 +34,44 @@ class ProfileBenchmarkTest(TestCase):
         self.assertEqual({"ours", "keras"}, set(tables))
         for table in tables.values():
             self.assertIn("MatMul", table)
+
+
+def check_rows(test, rows, count):
+    """The rows a text benchmark part returns, as `benchmarks/text.py` reads them."""
+    test.assertLen(rows, count)
+    for row in rows:
+        test.assertEqual({"name", "ours", "peer", "ratio", "unit", "goal"}, set(row))
+        test.assertGreater(row["ratio"], 0.0)
+
+
+class TextBucketingBenchmarkTest(TestCase):
+    def test_runs_and_returns_rows(self):
+        rows = load_benchmark("text_bucketing").run(
+            repeats=1,
+            fraction=0.004,
+            units=4,
+            embedding_dim=4,
+            max_length=50,
+            batch_size=8,
+            num_buckets=4,
+        )
+        check_rows(self, rows, 2)
+
+
+class TextBenchmarkTest(TestCase):
+    def test_formats_rows_as_a_table(self):
+        benchmark = load_benchmark("text")
+        table = benchmark.format_table(
+            [
+                {
+                    "name": "a measure",
+                    "ours": 2.0,
+                    "peer": 1.0,
+                    "ratio": 2.0,
+                    "unit": "s",
+                    "goal": ">= 1.0x",
+                }
+            ]
+        )
+        self.assertIn("a measure", table)
+        self.assertIn("2.00", table)
