@@ -8,6 +8,7 @@ from kerasseq.layers.gru_cell import GRUCell
 from kerasseq.layers.lstm import LSTM
 from kerasseq.layers.lstm_cell import LSTMCell
 from kerasseq.layers.luong_attention import LuongAttention
+from kerasseq.layers.pretrained_embedding import PretrainedEmbedding
 from kerasseq.layers.recurrent import Recurrent
 from kerasseq.layers.recurrent_cell import RecurrentCell
 from kerasseq.layers.simple_rnn import SimpleRNN
@@ -22,6 +23,7 @@ __all__ = [
     "LSTM",
     "LSTMCell",
     "LuongAttention",
+    "PretrainedEmbedding",
     "Recurrent",
     "RecurrentCell",
     "SimpleRNN",
