@@ -172,7 +172,8 @@ def read_head(path: pathlib.Path, size: int = 1 << 16) -> bytes:
     return head[:size]
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether `text` parses as a float (the fields of a vector row)."""
     try:
         float(text)
     except ValueError:
@@ -203,7 +204,7 @@ def _text_row_width(line: bytes) -> int | None:
         fields = line.decode("utf-8").rstrip().split(" ")
     except UnicodeDecodeError:
         return None
-    if len(fields) < 2 or not all(_is_number(field) for field in fields[1:]):
+    if len(fields) < 2 or not all(is_number(field) for field in fields[1:]):
         return None
     return len(fields) - 1
 

@@ -55,14 +55,6 @@ def _iter_line_chunks(path: pathlib.Path, chunk_bytes: int):
         yield data if data.endswith(b"\n") else data + b"\n"
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 class _TextParser:
     """State of one text parse: the output array, the words and the checks."""
 
@@ -191,7 +183,7 @@ class _TextParser:
             )
         if len(fields) - 1 > dimension:
             token_fields = fields[: len(fields) - dimension]
-            if all(_is_number(field) for field in token_fields[1:]):
+            if all(formats.is_number(field) for field in token_fields[1:]):
                 raise self._error(
                     line_number,
                     f"the row of {word!r} has {len(fields) - 1} values, but the "
@@ -203,7 +195,7 @@ class _TextParser:
         try:
             return word, [float(value) for value in values]
         except ValueError:
-            bad = next(value for value in values if not _is_number(value))
+            bad = next(value for value in values if not formats.is_number(value))
             raise self._error(
                 line_number, f"the row of {word!r} holds {bad!r}, not a number"
             ) from None
