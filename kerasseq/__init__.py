@@ -17,6 +17,8 @@ if keras.backend.backend() != "tensorflow":
         "~/.keras/keras.json) and start Python again."
     )
 
+from kerasseq import data  # noqa: E402
+from kerasseq import embeddings  # noqa: E402
 from kerasseq import layers  # noqa: E402
 
-__all__ = ["__version__", "layers"]
+__all__ = ["__version__", "data", "embeddings", "layers"]

@@ -39,3 +39,20 @@ class ImportTest(TestCase):
         )
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertRegex(result.stdout, r"\d+\.\d+\.\d+")
+
+    def test_import_loads_neither_gensim_nor_tensorflow_text(self):
+        # Both are imported only where used: gensim costs ~0.7 s at import, and
+        # a serving process must not need tensorflow-text.
+        code = (
+            "import sys, kerasseq; "
+            "print(sorted({'gensim', 'tensorflow_text'} & set(sys.modules)))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertEqual(0, result.returncode, result.stderr[-2000:])
+        self.assertEqual("[]", result.stdout.strip())
