@@ -20,5 +20,6 @@ if keras.backend.backend() != "tensorflow":
 from kerasseq import data  # noqa: E402
 from kerasseq import embeddings  # noqa: E402
 from kerasseq import layers  # noqa: E402
+from kerasseq import tokenizers  # noqa: E402
 
-__all__ = ["__version__", "data", "embeddings", "layers"]
+__all__ = ["__version__", "data", "embeddings", "layers", "tokenizers"]

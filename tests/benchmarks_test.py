@@ -85,3 +85,9 @@ class TextVectorsBenchmarkTest(TestCase):
         path.write_text("the 0.1 0.2\nof 0.3 0.4\n")
         rows = load_benchmark("text_vectors").run(repeats=1, path=path)
         check_rows(self, rows, 4)
+
+
+class TextTokenizeBenchmarkTest(TestCase):
+    def test_runs_on_a_few_reviews(self):
+        rows = load_benchmark("text_tokenize").run(repeats=1, limit=200)
+        check_rows(self, rows, 4)
