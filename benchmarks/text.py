@@ -40,11 +40,13 @@ def load_part(part):
 
 def format_table(rows):
     """The rows as a fixed-width table, one line per measurement."""
-    header = f"{'measure':<46}{'ours':>12}{'peer':>12}{'ratio':>8}  {'unit':<14}goal"
+    width = max([len("measure")] + [len(row["name"]) for row in rows]) + 2
+    header = f"{'measure':<{width}}{'ours':>12}{'peer':>12}{'ratio':>8}"
+    header += f"  {'unit':<14}goal"
     lines = [header, "-" * len(header)]
     for row in rows:
         lines.append(
-            f"{row['name']:<46}{row['ours']:>12.4g}{row['peer']:>12.4g}"
+            f"{row['name']:<{width}}{row['ours']:>12.4g}{row['peer']:>12.4g}"
             f"{row['ratio']:>8.2f}  {row['unit']:<14}{row['goal']}"
         )
     return "\n".join(lines)

@@ -6,6 +6,8 @@ Every public constructor validates its arguments first and raises a
 
 import numbers
 
+import numpy as np
+
 
 def check_positive_int(name: str, value, allow_none: bool = False):
     """Returns `value` as an `int` (or `None` if allowed), else raises.
@@ -31,3 +33,10 @@ def check_rate(name: str, value) -> float:
             f"`{name}` must be a float in [0, 1), received: {name}={value!r}"
         )
     return float(value)
+
+
+def check_bool(name: str, value) -> bool:
+    """Returns `value` as a `bool` if it is one (NumPy's included), else raises."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"`{name}` must be a boolean, received: {name}={value!r}")
+    return bool(value)

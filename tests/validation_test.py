@@ -30,3 +30,13 @@ class ValidationTest(TestCase):
                     ValueError, r"`dropout` must be a float in \[0, 1\), received"
                 ):
                     validation.check_rate("dropout", bad)
+
+    def test_bool(self):
+        self.assertIs(True, validation.check_bool("lowercase", np.bool_(True)))
+        self.assertIs(False, validation.check_bool("lowercase", False))
+        for bad in (0, 1, "yes", None):
+            with self.subTest(bad=bad):
+                with self.assertRaisesRegex(
+                    ValueError, r"`lowercase` must be a boolean, received: lowercase="
+                ):
+                    validation.check_bool("lowercase", bad)

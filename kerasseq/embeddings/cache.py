@@ -33,9 +33,10 @@ import json
 import os
 import pathlib
 import secrets
-import tempfile
 
 import numpy as np
+
+from kerasseq import files
 
 CACHE_VERSION = 1
 CACHE_FOLDER_NAME = "kerasseq-cache"
@@ -133,20 +134,6 @@ def read(
     return None
 
 
-@contextlib.contextmanager
-def _atomic_file(folder: pathlib.Path, name: str):
-    """A file opened for writing that appears as `folder/name` only when complete."""
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            yield file
-        os.replace(temporary, folder / name)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def write(
     source: pathlib.Path,
     cache_dir: pathlib.Path,
@@ -173,10 +160,10 @@ def write(
     token = secrets.token_hex(6)
     vectors_name = f"vectors-{token}.npy"
     vocabulary_name = f"vocabulary-{token}.txt"
-    with _atomic_file(folder, vectors_name) as file:
+    with files.atomic_write(folder / vectors_name) as file:
         np.save(file, np.ascontiguousarray(vectors, dtype=np.float32))
     try:
-        with _atomic_file(folder, vocabulary_name) as file:
+        with files.atomic_write(folder / vocabulary_name) as file:
             file.write(text.encode("utf-8", "surrogatepass"))
         manifest = {
             **key,
@@ -187,7 +174,7 @@ def write(
             "vocabulary": vocabulary_name,
             "vocabulary_size": (folder / vocabulary_name).stat().st_size,
         }
-        with _atomic_file(folder, MANIFEST) as file:
+        with files.atomic_write(folder / MANIFEST) as file:
             file.write(json.dumps(manifest, indent=1).encode("utf-8"))
     except BaseException:
         for name in (vectors_name, vocabulary_name):

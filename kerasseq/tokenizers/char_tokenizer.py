@@ -3,12 +3,12 @@
 import keras
 import tensorflow as tf
 
+from kerasseq import validation
 from kerasseq.tokenizers.tokenizer import Tokenizer
 from kerasseq.tokenizers.tokenizer import lower
 from kerasseq.tokenizers.tokenizer import map_strings
 from kerasseq.tokenizers.tokenizer import split_on
 from kerasseq.tokenizers.tokenizer import to_string_tensor
-from kerasseq.tokenizers.vocabulary import check_bool
 
 # A byte that never occurs in valid UTF-8, used to mark character boundaries.
 _BOUNDARY = b"\xff"
@@ -96,7 +96,7 @@ class CharTokenizer(Tokenizer):
     """
 
     def __init__(self, lowercase=False, max_length=None, vocabulary=None, **kwargs):
-        lowercase = check_bool("lowercase", lowercase)
+        lowercase = validation.check_bool("lowercase", lowercase)
         super().__init__(vocabulary=vocabulary, max_length=max_length, **kwargs)
         self.lowercase = lowercase
 

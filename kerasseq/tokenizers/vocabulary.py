@@ -1,9 +1,7 @@
 """The token vocabulary: reserved ids, corpus counting and in-graph lookups."""
 
 import collections
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from collections.abc import Mapping
 
@@ -11,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasseq import files
 from kerasseq import validation
 
 PAD = "[PAD]"
@@ -210,7 +209,8 @@ class Vocabulary(keras.layers.Layer):
             if token in counts:
                 line = f"{line}\t{counts[token]}"
             lines.append(line + "\n")
-        _atomic_write_text(os.fspath(path), "".join(lines))
+        with files.atomic_write(path, "w", encoding="utf-8") as file:
+            file.write("".join(lines))
 
     @classmethod
     def load(cls, path, **kwargs) -> "Vocabulary":
@@ -306,7 +306,7 @@ class Vocabulary(keras.layers.Layer):
         )
         min_count = validation.check_positive_int("min_count", min_count)
         batch_size = validation.check_positive_int("batch_size", batch_size)
-        reserved = reserved_tokens(check_bool("start_end", start_end))
+        reserved = reserved_tokens(validation.check_bool("start_end", start_end))
         if max_tokens is not None and max_tokens <= len(reserved):
             raise ValueError(
                 "`max_tokens` must be greater than the number of reserved "
@@ -377,13 +377,6 @@ class _VocabularyData:
     def __init__(self, tokens, counts):
         self.tokens = tokens
         self.counts = counts
-
-
-def check_bool(name, value):
-    """Returns `value` as a `bool` if it is one (NumPy's included), else raises."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"`{name}` must be a boolean, received: {name}={value!r}")
-    return bool(value)
 
 
 def to_tensor(value, name="text"):
@@ -499,22 +492,6 @@ def _check_counts(counts, tokens):
 
 def _unescape(token):
     return _ESCAPED.sub(lambda match: _UNESCAPES[match.group(1)], token)
-
-
-def _atomic_write_text(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(
-        dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def _most_frequent(tokens, counts, limit):

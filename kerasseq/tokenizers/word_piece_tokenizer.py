@@ -11,7 +11,6 @@ from kerasseq.tokenizers.tokenizer import to_string_tensor
 from kerasseq.tokenizers.tokenizer import truncate
 from kerasseq.tokenizers.vocabulary import UNK
 from kerasseq.tokenizers.vocabulary import Vocabulary
-from kerasseq.tokenizers.vocabulary import check_bool
 from kerasseq.tokenizers.vocabulary import count_tokens
 from kerasseq.tokenizers.vocabulary import reserved_tokens
 from kerasseq.tokenizers.word_tokenizer import split_words
@@ -103,8 +102,10 @@ class WordPieceTokenizer(Tokenizer):
         max_bytes_per_word = validation.check_positive_int(
             "max_bytes_per_word", max_bytes_per_word
         )
-        lowercase = check_bool("lowercase", lowercase)
-        split_punctuation = check_bool("split_punctuation", split_punctuation)
+        lowercase = validation.check_bool("lowercase", lowercase)
+        split_punctuation = validation.check_bool(
+            "split_punctuation", split_punctuation
+        )
         super().__init__(vocabulary=vocabulary, max_length=max_length, **kwargs)
         self.lowercase = lowercase
         self.split_punctuation = split_punctuation
@@ -195,7 +196,7 @@ class WordPieceTokenizer(Tokenizer):
             "max_tokens", max_tokens, allow_none=True
         )
         min_count = validation.check_positive_int("min_count", min_count)
-        reserved = reserved_tokens(check_bool("start_end", start_end))
+        reserved = reserved_tokens(validation.check_bool("start_end", start_end))
         if max_tokens is None:
             max_tokens = DEFAULT_VOCABULARY_SIZE
         if max_tokens <= len(reserved):

@@ -3,12 +3,12 @@
 import keras
 import tensorflow as tf
 
+from kerasseq import validation
 from kerasseq.tokenizers.tokenizer import Tokenizer
 from kerasseq.tokenizers.tokenizer import by_ascii
 from kerasseq.tokenizers.tokenizer import map_strings
 from kerasseq.tokenizers.tokenizer import split_on
 from kerasseq.tokenizers.tokenizer import to_string_tensor
-from kerasseq.tokenizers.vocabulary import check_bool
 
 # Unicode White_Space: ASCII \t \n \v \f \r (space itself needs no change),
 # NEL, NBSP, OGHAM SPACE MARK, the U+2000 spaces, LINE and PARAGRAPH SEPARATOR,
@@ -157,8 +157,10 @@ class WordTokenizer(Tokenizer):
         vocabulary=None,
         **kwargs,
     ):
-        lowercase = check_bool("lowercase", lowercase)
-        split_punctuation = check_bool("split_punctuation", split_punctuation)
+        lowercase = validation.check_bool("lowercase", lowercase)
+        split_punctuation = validation.check_bool(
+            "split_punctuation", split_punctuation
+        )
         super().__init__(vocabulary=vocabulary, max_length=max_length, **kwargs)
         self.lowercase = lowercase
         self.split_punctuation = split_punctuation
