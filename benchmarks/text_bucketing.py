@@ -215,6 +215,8 @@ def run(
 
 
 def main(argv=None):
+    from text import format_table  # benchmarks/ is on sys.path as a script
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--fraction", type=float, default=0.2)
@@ -234,11 +236,7 @@ def main(argv=None):
         data_dir=args.data_dir,
         verbose=True,
     )
-    for row in rows:
-        print(
-            f"{row['name']}: ours {row['ours']:.2f} {row['unit']}, peer "
-            f"{row['peer']:.2f}, ratio {row['ratio']:.2f}x (goal {row['goal']})"
-        )
+    print(format_table(rows))
     return rows
 
 

@@ -214,24 +214,16 @@ def run(repeats: int = 3, data_dir=None, limit=None) -> list[dict]:
     return vocabulary_rows(texts, repeats) + throughput_rows(texts, repeats)
 
 
-def format_rows(rows) -> str:
-    lines = [f"{'row':<52} {'ours':>12} {'peer':>12} {'ratio':>7}  unit"]
-    for row in rows:
-        lines.append(
-            f"{row['name']:<52} {row['ours']:>12.4g} {row['peer']:>12.4g} "
-            f"{row['ratio']:>6.2f}x  {row['unit']}"
-        )
-    return "\n".join(lines)
-
-
 def main(argv=None):
+    from text import format_table  # benchmarks/ is on sys.path as a script
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data", default=None, help="data folder")
     parser.add_argument("--limit", type=int, default=None, help="reviews to read")
     args = parser.parse_args(argv)
     rows = run(args.repeats, args.data, args.limit)
-    print(format_rows(rows))
+    print(format_table(rows))
     return rows
 
 

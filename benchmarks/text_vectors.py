@@ -167,17 +167,9 @@ def _ratio(peer, ours):
     return peer / ours if ours > 0 else float("inf")
 
 
-def format_rows(rows: list[dict]) -> str:
-    lines = [f"{'ours':>10} {'peer':>10} {'ratio':>8}  {'goal':<34} name"]
-    for row in rows:
-        lines.append(
-            f"{row['ours']:>8.3f}{row['unit']:<2} {row['peer']:>8.3f}{row['unit']:<2}"
-            f" {row['ratio']:>7.2f}x  {row['goal']:<34} {row['name']}"
-        )
-    return "\n".join(lines)
-
-
 def main(argv=None) -> list[dict]:
+    from text import format_table  # benchmarks/ is on sys.path as a script
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--path", default=None, help="a GloVe text file")
@@ -187,7 +179,7 @@ def main(argv=None) -> list[dict]:
         _child(*args.child)
         return []
     rows = run(args.repeats, args.path)
-    print(format_rows(rows))
+    print(format_table(rows))
     return rows
 
 
