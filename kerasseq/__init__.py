@@ -20,6 +20,16 @@ if keras.backend.backend() != "tensorflow":
 from kerasseq import data  # noqa: E402
 from kerasseq import embeddings  # noqa: E402
 from kerasseq import layers  # noqa: E402
+from kerasseq import models  # noqa: E402
+from kerasseq import preprocessors  # noqa: E402
 from kerasseq import tokenizers  # noqa: E402
 
-__all__ = ["__version__", "data", "embeddings", "layers", "tokenizers"]
+__all__ = [
+    "__version__",
+    "data",
+    "embeddings",
+    "layers",
+    "models",
+    "preprocessors",
+    "tokenizers",
+]
