@@ -21,6 +21,7 @@ from kerasseq import data  # noqa: E402
 from kerasseq import embeddings  # noqa: E402
 from kerasseq import layers  # noqa: E402
 from kerasseq import models  # noqa: E402
+from kerasseq import pipelines  # noqa: E402
 from kerasseq import preprocessors  # noqa: E402
 from kerasseq import tokenizers  # noqa: E402
 
@@ -30,6 +31,7 @@ __all__ = [
     "embeddings",
     "layers",
     "models",
+    "pipelines",
     "preprocessors",
     "tokenizers",
 ]
