@@ -1,15 +1,13 @@
 import os
 import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from kerasseq import cli
 from kerasseq.embeddings import cache
-from tests.test_case import REPO_ROOT
 from tests.test_case import TestCase
+from tests.test_case import run_python
 
 # king - man + woman points at queen; the reversed convention (man - king +
 # woman) would point at "down", so the analogy test pins the convention.
@@ -162,14 +160,9 @@ class EmbeddingsCommandTest(TestCase):
         )
 
     def test_console_entry_point_in_a_subprocess(self):
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        result = subprocess.run(
-            [sys.executable, "-m", "kerasseq.cli", "embeddings", "info", self.path]
+        result = run_python(
+            ["-m", "kerasseq.cli", "embeddings", "info", self.path]
             + ["--cache-dir", self.cache_dir],
-            capture_output=True,
-            text=True,
-            cwd=REPO_ROOT,
-            env=env,
             timeout=120,
         )
         self.assertEqual(0, result.returncode, result.stderr)
@@ -181,13 +174,6 @@ class EmbeddingsCommandTest(TestCase):
             "except SystemExit:\n    pass\n"
             "print('gensim' in sys.modules, 'kerasseq.demo' in sys.modules)\n"
         )
-        result = subprocess.run(
-            [sys.executable, "-c", probe],
-            capture_output=True,
-            text=True,
-            cwd=REPO_ROOT,
-            env=env,
-            timeout=120,
-        )
+        result = run_python(probe, timeout=120)
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertTrue(result.stdout.endswith("False False\n"), result.stdout)

@@ -1,8 +1,5 @@
-import os
-import subprocess
-import sys
-
 from tests.test_case import TestCase
+from tests.test_case import run_python
 
 
 class ImportTest(TestCase):
@@ -10,13 +7,7 @@ class ImportTest(TestCase):
         # Other backends need JAX or torch, absent here: Keras is made to
         # report one instead.
         code = "import keras; keras.backend.backend = lambda: 'jax'; import kerasseq"
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_python(code)
         self.assertNotEqual(0, result.returncode)
         self.assertIn("needs the TensorFlow backend", result.stderr)
         self.assertIn("backend='jax'", result.stderr)
@@ -30,13 +21,7 @@ class ImportTest(TestCase):
             "keras.config.dtype_policy().name, keras.config.image_data_format()); "
             "assert before == after, (before, after); print(kerasseq.__version__)"
         )
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_python(code)
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertRegex(result.stdout, r"\d+\.\d+\.\d+")
 
@@ -47,12 +32,6 @@ class ImportTest(TestCase):
             "import sys, kerasseq; "
             "print(sorted({'gensim', 'tensorflow_text'} & set(sys.modules)))"
         )
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_python(code)
         self.assertEqual(0, result.returncode, result.stderr[-2000:])
         self.assertEqual("[]", result.stdout.strip())

@@ -3,6 +3,8 @@
 import json
 import os
 import pathlib
+import subprocess
+import sys
 import tempfile
 
 import keras
@@ -15,6 +17,31 @@ def data_dir() -> pathlib.Path:
     """The shared real-data folder: `$KERASSEQ_DATA` or `../shared/data`."""
     return pathlib.Path(
         os.environ.get("KERASSEQ_DATA", REPO_ROOT.parent / "shared" / "data")
+    )
+
+
+def run_python(arguments, cwd=REPO_ROOT, timeout=300):
+    """Runs a fresh Python process (quiet TensorFlow logs) and returns it.
+
+    Args:
+        arguments: Code to run with `-c` (a string), or the list of
+            arguments after the interpreter (e.g. `["-m", "kerasseq.cli"]`).
+        cwd: Working folder. Defaults to the repository root.
+        timeout: Seconds before the process is killed.
+
+    Returns:
+        The `subprocess.CompletedProcess`, with text `stdout` and `stderr`.
+    """
+    if isinstance(arguments, str):
+        arguments = ["-c", arguments]
+    return subprocess.run(
+        [sys.executable, *arguments],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -1,11 +1,7 @@
 """`import kerasseq.embeddings` stays cheap: gensim is imported only when used."""
 
-import os
-import subprocess
-import sys
-
-from tests.test_case import REPO_ROOT
 from tests.test_case import TestCase
+from tests.test_case import run_python
 
 
 class ImportTest(TestCase):
@@ -16,14 +12,7 @@ class ImportTest(TestCase):
             "e.keyed_vectors(['a'], __import__('numpy').ones((1, 2), 'float32')); "
             "assert 'gensim' in sys.modules; print('ok')"
         )
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_python(code)
         self.assertEqual(0, result.returncode, result.stderr[-2000:])
         self.assertEqual("ok", result.stdout.strip())
 

@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 
@@ -17,6 +15,7 @@ from kerasseq.models.text_classifier_model import TextClassifierModel
 from kerasseq.preprocessors import TextClassifierPreprocessor
 from kerasseq.tokenizers import WordTokenizer
 from tests.test_case import TestCase
+from tests.test_case import run_python
 
 SMALL = {"vocabulary_size": 12, "num_classes": 3, "embedding_dim": 6, "units": 5}
 
@@ -262,15 +261,7 @@ class TextClassifierModelTest(TestCase, parameterized.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "exported")
             archive.write_out(path, verbose=False)
-            env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-            result = subprocess.run(
-                [sys.executable, "-c", script, path, json.dumps(texts)],
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=tmp,
-                timeout=120,
-            )
+            result = run_python(["-c", script, path, json.dumps(texts)], cwd=tmp)
         self.assertEqual(result.returncode, 0, result.stderr[-2000:])
         actual = json.loads(result.stdout.strip().splitlines()[-1])
         self.assertAllClose(actual, expected, atol=1e-6)

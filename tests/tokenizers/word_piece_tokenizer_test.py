@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -14,7 +12,7 @@ from absl.testing import parameterized
 from kerasseq.tokenizers import Vocabulary
 from kerasseq.tokenizers import WordPieceTokenizer
 from kerasseq.tokenizers import WordTokenizer
-from tests.test_case import REPO_ROOT
+from tests import test_case
 from tests.test_case import TestCase
 from tests.test_case import data_dir
 from tests.tokenizers.helpers import to_python
@@ -37,16 +35,9 @@ VOCABULARY = [
 ]
 
 
-def run_python(code):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        timeout=300,
-    )
+def served_json(code):
+    """Runs `code` in a fresh process and parses the JSON it prints last."""
+    result = test_case.run_python(textwrap.dedent(code))
     if result.returncode:
         raise AssertionError(result.stderr[-3000:])
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -204,7 +195,7 @@ class WordPieceTokenizerTest(TestCase, parameterized.TestCase):
 
 class TensorflowTextImportTest(TestCase):
     def test_importing_kerasseq_tokenizers_does_not_import_tensorflow_text(self):
-        modules = run_python(
+        modules = served_json(
             """
             import json, sys
             import kerasseq.tokenizers as tokenizers
@@ -230,7 +221,7 @@ class TensorflowTextImportTest(TestCase):
         )
         path = os.path.join(self.get_temp_dir(), "wordpiece")
         archive.write_out(path, verbose=False)
-        served = run_python(
+        served = served_json(
             f"""
             import json
             import tensorflow as tf

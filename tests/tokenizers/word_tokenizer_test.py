@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import unicodedata
 
@@ -17,6 +15,7 @@ from kerasseq.tokenizers import Vocabulary
 from kerasseq.tokenizers import WordTokenizer
 from tests.test_case import TestCase
 from tests.test_case import data_dir
+from tests.test_case import run_python
 from tests.tokenizers.helpers import to_python
 
 # Every Unicode White_Space character (tensorflow-text's whitespace test list).
@@ -464,14 +463,7 @@ class WordTokenizerGraphTest(TestCase):
             print(json.dumps(ids))
             """
         )
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-        )
+        result = run_python(code)
         self.assertEqual(0, result.returncode, result.stderr[-3000:])
         served = json.loads(result.stdout.strip().splitlines()[-1])
         self.assertEqual([], served["modules"])
