@@ -27,33 +27,400 @@ def main(argv=None) -> int:
 
     Returns:
         The exit status: 0 on success, 2 for bad input (a missing file, an
-        unknown word), with the reason printed to stderr.
+        unknown config key, a bad `--set`, an unknown word), 1 when an export
+        fails its check; the reason is printed to stderr on one line
+        (`KERASSEQ_DEBUG=1` shows the traceback instead).
     """
     parser = argparse.ArgumentParser(
         prog="kerasseq", description="Recurrent sequence models for Keras 3."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
-        "demo", help="train a small attention model on generated data (no download)"
+        "demo",
+        help="train, export and reload a small sentiment classifier on the 200 "
+        "sentences gensim installs (no download, about a minute)",
     )
     demo.add_argument(
-        "--seconds", type=float, default=20.0, help="training time (default 20)"
+        "--epochs", type=_positive_int, default=20, help="training epochs (default 20)"
     )
     demo.add_argument(
         "--cell", default="gru", help="gru, lstm or simple_rnn (default gru)"
     )
+    _add_run_parsers(commands)
     _add_embeddings_parser(commands)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "predict" and not any(item.startswith("-") for item in extra):
+        args.texts += extra  # texts after an option: `predict PATH --json TEXT`
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
-    if args.command == "demo":
-        from kerasseq import demo as demo_module
-
-        if args.seconds <= 0:
-            parser.error(f"--seconds must be positive, received: {args.seconds}")
-        demo_module.run(seconds=args.seconds, cell=args.cell)
-    elif args.command == "embeddings":
+    if args.command == "embeddings":
         return _run_embeddings(args)
+    if args.command in _RUN_COMMANDS:
+        return _run_command(args)
     return 0
+
+
+# === train, evaluate, predict, export ===
+
+_RUN_COMMANDS = ("demo", "train", "evaluate", "predict", "export")
+
+_TRAIN_HELP = """\
+Trains the pipeline a run file describes (see pipelines/README.md), prints the
+validation and test metrics, and writes what its [output] table asks for (the
+saved pipeline, the exported SavedModel, a history plot, a metrics file).
+Relative data paths are read from data.root, else $KERASSEQ_DATA.
+
+example:
+  KERASSEQ_DATA=/path/to/data kerasseq train pipelines/sentiment_rt.toml
+  kerasseq train pipelines/sentiment_rt.toml --set fit.epochs=1 \\
+      --set model.units=32 --set output.overwrite=true
+"""
+
+_PREDICT_HELP = """\
+Classifies texts with an exported SavedModel (a folder with saved_model.pb,
+served through its serving_default signature, as TF Serving would) or a saved
+pipeline (a folder with config.toml, as output.save_dir holds). Prints one line
+per text: label<TAB>probability<TAB>text (tabs and newlines of the text shown
+as spaces), or JSON lines with --json.
+
+examples:
+  kerasseq predict saved_models/sentiment_rt/1 "a moving, beautifully shot film"
+  kerasseq predict runs/sentiment_rt/pipeline --input reviews.txt --json
+  cat reviews.txt | kerasseq predict saved_models/sentiment_rt/1 --input -
+"""
+
+
+def _add_run_parsers(commands) -> None:
+    overrides = argparse.ArgumentParser(add_help=False)
+    overrides.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a run-file value, e.g. --set model.units=64 --set "
+        'fit.epochs=1 (values are TOML: 3, 0.5, true, "text"; bare text is '
+        "a string)",
+    )
+    batch = argparse.ArgumentParser(add_help=False)
+    batch.add_argument(
+        "--batch-size", type=_positive_int, default=64, help="texts per batch (64)"
+    )
+    train = commands.add_parser(
+        "train",
+        parents=[overrides],
+        help="train a pipeline from a run file (CONFIG.toml)",
+        description=_TRAIN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    train.add_argument("config", metavar="CONFIG.toml", help="the run file")
+    evaluate = commands.add_parser(
+        "evaluate",
+        parents=[overrides, batch],
+        help="evaluate a trained pipeline on a split of its run's data",
+        description="Loads the pipeline saved at output.save_dir of the run "
+        "file and prints its metrics on a split of the run's data. With a saved "
+        "pipeline folder instead of a run file, --input names the labelled "
+        "file (.csv/.tsv/.jsonl(.gz) with text and label columns).",
+    )
+    evaluate.add_argument(
+        "target",
+        metavar="CONFIG.toml|RUN_DIR",
+        help="a run file, or a saved pipeline folder (with --input)",
+    )
+    evaluate.add_argument(
+        "--split",
+        choices=("test", "validation", "train"),
+        default="test",
+        help="the split of the run's data (default test)",
+    )
+    evaluate.add_argument(
+        "--input",
+        metavar="FILE",
+        default=None,
+        help="a labelled .csv/.tsv/.jsonl(.gz) file (text, label columns) "
+        "to evaluate on instead of a split",
+    )
+    predict = commands.add_parser(
+        "predict",
+        parents=[batch],
+        help="classify texts with an exported SavedModel or a saved pipeline",
+        description=_PREDICT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    predict.add_argument(
+        "model", metavar="PATH", help="SavedModel folder or saved pipeline folder"
+    )
+    predict.add_argument("texts", metavar="TEXT", nargs="*", help="texts to classify")
+    predict.add_argument(
+        "--input",
+        metavar="FILE",
+        default=None,
+        help="read the texts from FILE, one a line (UTF-8; - for stdin)",
+    )
+    predict.add_argument(
+        "--json", action="store_true", help="print one JSON object per text"
+    )
+    export = commands.add_parser(
+        "export",
+        help="export a saved pipeline as a SavedModel serving raw strings",
+        description="Exports the pipeline saved in RUN_DIR (or at "
+        "output.save_dir of a run file) as a SavedModel whose serving_default "
+        "signature takes raw strings; the export is reloaded in a fresh process "
+        "and checked before it is renamed into place.",
+    )
+    export.add_argument(
+        "run_dir",
+        metavar="RUN_DIR",
+        help="a saved pipeline folder (or a run file: its output.save_dir)",
+    )
+    export.add_argument("export_dir", metavar="EXPORT_DIR", help="folder to create")
+    export.add_argument(
+        "--overwrite", action="store_true", help="replace an existing EXPORT_DIR"
+    )
+
+
+class _UsageError(ValueError):
+    """Bad command-line input found after parsing."""
+
+
+def _run_command(args) -> int:
+    import os
+
+    prog = f"kerasseq {args.command}"
+    handler = {
+        "demo": _demo,
+        "train": _train,
+        "evaluate": _evaluate,
+        "predict": _predict,
+        "export": _export,
+    }[args.command]
+    try:
+        return handler(args)
+    except Exception as error:
+        if os.environ.get("KERASSEQ_DEBUG") or not _is_input_error(error):
+            raise
+        print(f"{prog}: error: {_one_line(error)}", file=sys.stderr)
+        return 1 if isinstance(error, RuntimeError) else 2
+
+
+def _is_input_error(error) -> bool:
+    import tensorflow as tf
+
+    return isinstance(
+        error, (OSError, ValueError, UnicodeError, RuntimeError, tf.errors.OpError)
+    )
+
+
+def _one_line(error) -> str:
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, RuntimeError):
+        return text  # the export check's reason includes the child's stderr
+    return " ".join(text.split())
+
+
+def _demo(args) -> int:
+    from kerasseq import demo
+
+    demo.run(epochs=args.epochs, cell=args.cell)
+    return 0
+
+
+def _train(args) -> int:
+    from kerasseq import runs
+
+    run = runs.load_run(args.config, args.overrides)
+    runs.train(run)
+    return 0
+
+
+def _evaluate(args) -> int:
+    import pathlib
+
+    from kerasseq import runs
+
+    target = pathlib.Path(args.target).expanduser()
+    if target.is_dir():
+        if args.overrides:
+            raise _UsageError("--set needs a run file, not a saved pipeline folder")
+        if args.input is None:
+            raise _UsageError(
+                f"{target} is a saved pipeline folder: give --input FILE (a "
+                "labelled .csv/.tsv/.jsonl file), or evaluate with the run file"
+            )
+        pipeline = runs.load_pipeline(target)
+    else:
+        run = runs.load_run(target, args.overrides)
+        if run.output.save_dir is None:
+            raise _UsageError(
+                f"{target} sets no output.save_dir, so there is no trained "
+                "pipeline to evaluate"
+            )
+        pipeline = runs.load_pipeline(runs.output_path(run.output.save_dir))
+    if args.input is not None:
+        from kerasseq.data import read_table
+
+        data, name = read_table(args.input), "input"
+    else:
+        data, name = runs.read_split(run, args.split), args.split
+        if data is None:
+            raise _UsageError(
+                f"The run {target} has no {name} split: set data.{name} or "
+                f"data.{name}_split"
+            )
+    metrics = pipeline.evaluate(data.texts, data.labels, batch_size=args.batch_size)
+    print(f"{name}: {len(data.texts):,} texts")
+    print(runs.format_metrics({name: metrics}))
+    return 0
+
+
+def _export(args) -> int:
+    import pathlib
+
+    from kerasseq import runs
+
+    source = pathlib.Path(args.run_dir).expanduser()
+    if source.is_file():
+        run = runs.load_run(source)
+        if run.output.save_dir is None:
+            raise _UsageError(f"{source} sets no output.save_dir to export from")
+        source = pathlib.Path(runs.output_path(run.output.save_dir))
+    pipeline = runs.load_pipeline(source)
+    target = pathlib.Path(args.export_dir).expanduser().absolute()
+    if target.exists() and not args.overwrite:
+        raise FileExistsError(
+            f"{target} already exists; pass --overwrite to replace it"
+        )
+    pipeline.export(target, overwrite=args.overwrite)
+    print(f"exported {source} to {target} (checked in a fresh process)")
+    return 0
+
+
+def _read_texts(args) -> list[str]:
+    import pathlib
+
+    if args.input is not None and args.texts:
+        raise _UsageError("give texts or --input FILE, not both")
+    if args.input is None:
+        if not args.texts:
+            raise _UsageError("give texts to classify, or --input FILE")
+        return list(args.texts)
+    if args.input == "-":
+        content = sys.stdin.read()
+    else:
+        path = pathlib.Path(args.input).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"No input file at {path}")
+        content = path.read_text(encoding="utf-8")
+    lines = content.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    texts = [line.removesuffix("\r") for line in lines]
+    if not texts:
+        raise _UsageError(f"{args.input}: no texts (the input is empty)")
+    return texts
+
+
+def _predict(args) -> int:
+    import json
+    import pathlib
+
+    texts = _read_texts(args)
+    path = pathlib.Path(args.model).expanduser()
+    if (path / "saved_model.pb").is_file():
+        rows = _predict_saved_model(path, texts, args.batch_size)
+    elif (path / "config.toml").is_file():
+        rows = _predict_pipeline(path, texts, args.batch_size)
+    else:
+        raise FileNotFoundError(
+            f"{path} is neither an exported SavedModel (no saved_model.pb) nor a "
+            "saved pipeline (no config.toml)"
+        )
+    for text, row in zip(texts, rows):
+        if args.json:
+            print(json.dumps({"text": text, **row}, ensure_ascii=False))
+        else:
+            probability = row["probability"]
+            if isinstance(probability, list):
+                shown = ",".join(f"{p:.4f}" for p in probability)
+            else:
+                shown = f"{probability:.4f}"
+            print(f"{row['label']}\t{shown}\t{' '.join(text.split())}")
+    return 0
+
+
+def _prediction_rows(probabilities, label_names, labels, multi_label, threshold):
+    """One dict per text: label, probability (of the label), probabilities."""
+    rows = []
+    for index, row in enumerate(probabilities):
+        row = [float(p) for p in row]
+        if multi_label:
+            chosen = [i for i, p in enumerate(row) if p >= threshold]
+            probability = [row[i] for i in chosen]
+        else:
+            probability = max(row)
+        if label_names is not None:
+            by_name = dict(zip(map(str, label_names), row))
+        else:
+            by_name = row
+        rows.append(
+            {
+                "label": labels[index],
+                "probability": probability,
+                "probabilities": by_name,
+            }
+        )
+    return rows
+
+
+def _predict_saved_model(path, texts, batch_size):
+    """Through `serving_default`, as TF Serving would; no kerasseq code."""
+    import json
+    import tomllib
+
+    import numpy as np
+    import tensorflow as tf
+
+    assets = path / "assets"
+    label_names, multi_label, threshold = None, False, 0.5
+    if (assets / "labels.json").is_file():
+        label_names = json.loads((assets / "labels.json").read_text("utf-8")).get(
+            "label_names"
+        )
+    if (assets / "config.toml").is_file():
+        settings = tomllib.loads((assets / "config.toml").read_text("utf-8"))
+        multi_label = bool(settings.get("multi_label", False))
+        threshold = float(settings.get("threshold", 0.5))
+    serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+    labels, probabilities = [], []
+    for start in range(0, len(texts), batch_size):
+        outputs = serve(texts=tf.constant(texts[start : start + batch_size], tf.string))
+        labels += [label.decode("utf-8") for label in outputs["label"].numpy()]
+        probabilities.append(outputs["probabilities"].numpy())
+    probabilities = np.concatenate(probabilities)
+    return _prediction_rows(probabilities, label_names, labels, multi_label, threshold)
+
+
+def _predict_pipeline(path, texts, batch_size):
+    from kerasseq import runs
+
+    pipeline = runs.load_pipeline(path)
+    probabilities = pipeline.predict_proba(texts, batch_size=batch_size)
+    predictions = pipeline._decode(probabilities)
+    settings = pipeline.settings
+    multi_label = getattr(settings, "multi_label", False)
+    if multi_label:
+        labels = [",".join(str(item) for item in row) for row in predictions]
+    else:
+        labels = [str(label) for label in predictions]
+    return _prediction_rows(
+        probabilities,
+        pipeline.label_names,
+        labels,
+        multi_label,
+        getattr(settings, "threshold", 0.5),
+    )
 
 
 # === embeddings ===

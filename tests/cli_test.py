@@ -1,12 +1,20 @@
+import dataclasses
+import io
+import json
 import os
 import pathlib
+from unittest import mock
 
 import numpy as np
 import pytest
 
 from kerasseq import cli
+from kerasseq import runs
 from kerasseq.embeddings import cache
+from kerasseq.pipelines import TextClassifierConfig
+from tests.test_case import REPO_ROOT
 from tests.test_case import TestCase
+from tests.test_case import data_dir
 from tests.test_case import run_python
 
 # king - man + woman points at queen; the reversed convention (man - king +
@@ -177,3 +185,209 @@ class EmbeddingsCommandTest(TestCase):
         result = run_python(probe, timeout=120)
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertTrue(result.stdout.endswith("False False\n"), result.stdout)
+
+
+RT_CONFIG = str(REPO_ROOT / "pipelines" / "sentiment_rt.toml")
+
+
+class RunCommandsTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        self.folder = pathlib.Path(self.get_temp_dir())
+        environment = mock.patch.dict(os.environ)
+        environment.start()
+        self.addCleanup(environment.stop)
+        os.environ[runs.DATA_ENV] = str(data_dir())
+
+    def run_cli(self, *args):
+        self.capsys.readouterr()
+        code = cli.main(list(args))
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def assert_error(self, args, message):
+        code, out, err = self.run_cli(*args)
+        self.assertEqual(2, code, out + err)
+        self.assertEqual("", out)
+        self.assertEqual(f"kerasseq {args[0]}: error: {message}\n", err)
+
+    def test_bad_input_is_one_line_and_exit_status_2(self):
+        missing = self.folder / "absent.toml"
+        self.assert_error(["train", str(missing)], f"No config file at {missing}")
+        self.assert_error(
+            ["train", RT_CONFIG, "--set", "model.unit=8"],
+            f"{RT_CONFIG}: Unknown config key `model.unit`; did you mean "
+            "`model.units`? Known keys in `model`: "
+            + ", ".join(f.name for f in dataclasses.fields(TextClassifierConfig)),
+        )
+        self.assert_error(
+            ["train", RT_CONFIG, "--set", "fit.epochs"],
+            f"{RT_CONFIG}: An override must be `key=value` (e.g. model.units=256), "
+            "received: 'fit.epochs'",
+        )
+        del os.environ[runs.DATA_ENV]
+        self.assert_error(
+            ["evaluate", RT_CONFIG, "--set", f"output.save_dir={self.folder}"],
+            f"{self.folder} is not a saved pipeline: {self.folder}/config.toml is "
+            "missing",
+        )
+        code, _, err = self.run_cli(
+            "train", RT_CONFIG, "--set", f"output.save_dir={self.folder}/new"
+        )
+        self.assertEqual(2, code)
+        self.assertIn(
+            "`data.train.pos` = 'rt-polarity/rt-polarity.pos' is relative to the "
+            "data root, but no data root is set: set the KERASSEQ_DATA environment "
+            "variable",
+            err,
+        )
+        self.assertEqual(1, err.count("\n"))
+        self.assert_error(
+            ["predict", str(self.folder), "text"],
+            f"{self.folder} is neither an exported SavedModel (no saved_model.pb) "
+            "nor a saved pipeline (no config.toml)",
+        )
+        self.assert_error(
+            ["predict", str(self.folder)], "give texts to classify, or --input FILE"
+        )
+        self.assert_error(
+            ["predict", str(self.folder), "--input", str(missing)],
+            f"No input file at {missing}",
+        )
+        self.assert_error(
+            ["export", str(self.folder), str(self.folder / "export")],
+            f"{self.folder} is not a saved pipeline: {self.folder}/config.toml is "
+            "missing",
+        )
+
+    def test_demo_rejects_bad_arguments_before_training(self):
+        self.assert_error(
+            ["demo", "--cell", "gruu"],
+            "Unknown `cell`: received cell='gruu'. Known cells: ['gru', 'lstm', "
+            "'simple_rnn'] (aliases: ['rnn', 'vanilla']). Did you mean 'gru'?",
+        )
+        with self.assertRaises(SystemExit):
+            cli.main(["demo", "--epochs", "0"])
+
+    def test_errors_in_a_subprocess(self):
+        result = run_python(
+            ["-m", "kerasseq.cli", "train", RT_CONFIG, "--set", "fit.epoch=1"],
+            timeout=120,
+        )
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertEqual("", result.stdout)
+        self.assertTrue(
+            result.stderr.endswith(
+                f"kerasseq train: error: {RT_CONFIG}: --set fit.epoch=1: Unknown "
+                "config key "
+                "`fit.epoch`; did you mean `fit.epochs`? Known keys in `fit`: "
+                + ", ".join(f.name for f in dataclasses.fields(runs.FitConfig))
+                + "\n"
+            ),
+            result.stderr,
+        )
+        self.assertNotIn("Traceback", result.stderr)
+
+    @pytest.mark.slow
+    def test_train_predict_evaluate_export_end_to_end(self):
+        cwd = os.getcwd()
+        self.addCleanup(os.chdir, cwd)
+        os.chdir(self.folder)  # relative output paths land here
+        tiny = [
+            "--set", "data.limit=200",
+            "--set", "model.units=4",
+            "--set", "fit.epochs=1",
+            "--set", "fit.verbose=0",
+            "--set", "output.save_dir=run/pipeline",
+            "--set", "output.export_dir=export/1",
+            "--set", "output.history_plot=run/history.png",
+            "--set", "output.metrics_file=run/metrics.json",
+        ]  # fmt: skip
+        code, out, err = self.run_cli("train", RT_CONFIG, *tiny)
+        self.assertEqual(0, code, err)
+        lines = out.splitlines()
+        self.assertEqual(
+            "data: train 200, validation 200, test 200 texts; labels: neg, pos",
+            lines[0],
+        )
+        record = json.loads((self.folder / "run" / "metrics.json").read_text())
+        metrics = record["metrics"]
+        self.assertEqual(runs.format_metrics(metrics).splitlines(), lines[-4:])
+        self.assertEqual(
+            str(data_dir() / "glove" / "glove.6B.50d.txt.gz"),
+            runs.load_pipeline("run/pipeline").settings.embeddings,
+        )
+        self.assertTrue((self.folder / "run" / "history.png").is_file())
+
+        # predict: SavedModel and saved pipeline agree, TSV and JSON.
+        texts = ["a moving, beautifully shot film", "dull\tand far too long", ""]
+        code, out, err = self.run_cli("predict", "export/1", *texts)
+        self.assertEqual(0, code, err)
+        rows = [line.split("\t") for line in out.splitlines()]
+        self.assertEqual(
+            ["a moving, beautifully shot film", "dull and far too long", ""],
+            [row[2] for row in rows],
+        )
+        for label, probability, _ in rows:
+            self.assertIn(label, ("neg", "pos"))
+            self.assertBetween(float(probability), 0.5, 1.0)
+        code, out, err = self.run_cli("predict", "run/pipeline", "--json", *texts)
+        self.assertEqual(0, code, err)
+        records = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(texts, [r["text"] for r in records])
+        self.assertEqual([row[0] for row in rows], [r["label"] for r in records])
+        for row, r in zip(rows, records):
+            self.assertEqual(row[1], f"{r['probability']:.4f}")
+            self.assertEqual(["neg", "pos"], sorted(r["probabilities"]))
+            self.assertAllClose(1.0, sum(r["probabilities"].values()), atol=1e-5)
+        input_file = self.folder / "texts.txt"
+        input_file.write_text("\n".join(texts) + "\n", encoding="utf-8")
+        code, out, err = self.run_cli("predict", "export/1", "--input", "texts.txt")
+        self.assertEqual(0, code, err)
+        self.assertEqual(
+            [row[:2] for row in rows], [r.split("\t")[:2] for r in out.splitlines()]
+        )
+        with mock.patch("sys.stdin", io.StringIO("dull and far too long\n")):
+            code, out, err = self.run_cli("predict", "export/1", "--input", "-")
+        self.assertEqual(0, code, err)
+        self.assertEqual("\t".join(rows[1]) + "\n", out)
+
+        # evaluate reloads the saved pipeline and gives the metrics of train.
+        code, out, err = self.run_cli("evaluate", RT_CONFIG, *tiny, "--split", "test")
+        self.assertEqual(0, code, err)
+        self.assertEqual(
+            "test: 200 texts\n" + runs.format_metrics({"test": metrics["test"]}) + "\n",
+            out,
+        )
+
+        table = self.folder / "labelled.csv"
+        table.write_text("text,label\ngood,pos\nbad,neg\n", encoding="utf-8")
+        code, out, err = self.run_cli("evaluate", "run/pipeline", "--input", str(table))
+        self.assertEqual(0, code, err)
+        self.assertTrue(out.startswith("input: 2 texts\nmetric     input\n"), out)
+        self.assert_error(
+            ["evaluate", "run/pipeline"],
+            "run/pipeline is a saved pipeline folder: give --input FILE (a labelled "
+            ".csv/.tsv/.jsonl file), or evaluate with the run file",
+        )
+
+        # export: a second export answers as the first.
+        self.assert_error(
+            ["export", "run/pipeline", "export/1"],
+            f"{self.folder}/export/1 already exists; pass --overwrite to replace it",
+        )
+        code, out, err = self.run_cli("export", "run/pipeline", "export/2")
+        self.assertEqual(0, code, err)
+        self.assertEqual(
+            f"exported run/pipeline to {self.folder}/export/2 (checked in a fresh "
+            "process)\n",
+            out,
+        )
+        code, out, err = self.run_cli("predict", "export/2", *texts)
+        self.assertEqual(["\t".join(row) for row in rows], out.splitlines())
+
+        # A second train refuses to overwrite the outputs, before training.
+        code, out, err = self.run_cli("train", RT_CONFIG, *tiny)
+        self.assertEqual(2, code)
+        self.assertIn("output.save_dir", err)
+        self.assertIn("already exists; set output.overwrite = true", err)

@@ -7,59 +7,93 @@ tags, or text) out. It owns
   `kerasseq.config.from_dict`, so unknown keys and wrong types are rejected
   with the dotted key named, and `get_config()` / `from_config()` round-trip
   through a plain dict (and TOML, with `kerasseq.config.dumps`);
+  `from_config` also takes a whole run file (`pipeline = "..."` and a
+  `[model]` table, as `pipelines/*.toml` hold it);
 - a tokenizer, a preprocessor layer (raw strings to model inputs, in-graph)
   and a Keras model, all built lazily on the first `fit`, because the
-  vocabulary and the label set come from the training data.
+  vocabulary and the label set come from the training data; the model (and
+  its optimizer) is built under the scope of the distribution strategy
+  (`strategy` setting or a `tf.distribute.Strategy` object);
+- the training loop around `keras.Model.fit`: length-bucketed batches
+  (`kerasseq.data.make_batches`), early stopping, checkpointing of the whole
+  pipeline, `BackupAndRestore`, TensorBoard logs and deterministic ops on
+  request (see `Pipeline.fit`);
+- the files: `save`/`load` (a folder with the settings, the vocabulary,
+  subclass files and the `.keras` model) and `export` (a SavedModel serving
+  raw strings, checked in a fresh process by `kerasseq.export`).
 
-Subclasses implement:
+Inputs (`x`) may be lists, tuples, NumPy arrays or pandas Series of strings
+with labels `y`; a `kerasseq.data.LabelledTexts`; a path to a `.csv`, `.tsv`
+or `.jsonl` file (optionally `.gz`) with `text` and `label` columns; or a
+`tf.data.Dataset` of `(text, label)` pairs, which `fit` streams when the
+subclass can map its labels to ids in the graph (`_label_lookup`).
+
+Subclasses set `name` (the `pipeline` key of run files) and implement:
 
 - `_build(texts, labels)`: create `self.tokenizer`, `self.preprocessor` and
-  a compiled `self.model` from the training data;
+  a compiled `self.model` (inside `with self._scope():`) from the training
+  data; `texts` is a list of strings or a `tf.data.Dataset` of strings,
+  `labels` a list;
 - `_targets(labels)`: the labels as a NumPy array the model trains on;
 - `_decode(outputs)`: model outputs (NumPy) to Python predictions;
 - `_serving_outputs(outputs)`: model outputs (tensors) to the dict the
   exported `serving_default` signature returns;
 - `_expected_serving_outputs(texts)`: what that signature must answer, as
   NumPy arrays, computed with `predict` (for the export check);
-- optionally `_to_dataset`, `_check_texts`, `_save_extra`, `_load_extra`.
+- optionally `_metric_names`, `_label_lookup`, `_model_inputs`,
+  `_check_texts`, `_save_extra`, `_load_extra`.
 """
 
+import contextlib
 import dataclasses
-import json
+import importlib.util
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
-import textwrap
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from kerasseq import config as config_lib
+from kerasseq import export as export_lib
 from kerasseq import validation
+
+# Suffixes of the files `x` may name (each optionally followed by `.gz`).
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson")
+# Top-level keys of a run file (`kerasseq.runs`); `from_config` reads `model`.
+RUN_FILE_KEYS = ("pipeline", "model", "data", "fit", "output")
+# The shuffle buffer of streamed `tf.data` input.
+STREAM_SHUFFLE_BUFFER = 10_000
+# The MirroredStrategy of each device set that `strategy="mirrored"` made.
+_MIRRORED_STRATEGIES = {}
 
 
 class Pipeline:
     """Shared machinery of the kerasseq pipelines (see the module docstring).
 
     Not used directly: subclasses set `config_class` (a dataclass of their
-    settings) and implement the building and decoding hooks.
+    settings) and `name`, and implement the building and decoding hooks.
 
     Args:
         **settings: Values of the fields of `config_class`; unknown names
             and values of the wrong type raise a `ValueError`
-            (`kerasseq.config.ConfigError`).
+            (`kerasseq.config.ConfigError`). A `strategy` that is a
+            `tf.distribute.Strategy` object is kept as `self.strategy` and
+            recorded as `None` in the settings (it cannot be serialized).
 
     Attributes:
         settings: The `config_class` instance.
         tokenizer, preprocessor, model: `None` until the first `fit` (or
             `load`).
+        strategy: The `tf.distribute.Strategy` given as `strategy=`, or the
+            one the `strategy` setting names, or the one in whose scope the
+            model was built, once it is built (`None` before, and for the
+            default strategy).
         history: The `keras.callbacks.History` of the last `fit`, or `None`.
     """
 
     config_class = None
+    # The `pipeline` name of run files (`kerasseq.runs.PIPELINES`).
+    name = None
     # Files of a saved pipeline directory.
     CONFIG_FILE = "config.toml"
     VOCABULARY_FILE = "vocabulary.txt"
@@ -70,6 +104,10 @@ class Pipeline:
             raise TypeError(
                 f"{type(self).__name__} must set `config_class` (a dataclass)"
             )
+        self.strategy = None
+        if isinstance(settings.get("strategy"), tf.distribute.Strategy):
+            self.strategy = settings["strategy"]
+            settings["strategy"] = None
         self.settings = config_lib.from_dict(self.config_class, settings)
         self.tokenizer = None
         self.preprocessor = None
@@ -84,11 +122,49 @@ class Pipeline:
 
     @classmethod
     def from_config(cls, config: dict) -> "Pipeline":
-        """A new, unfitted pipeline from `get_config()` (or a TOML table).
+        """A new, unfitted pipeline from `get_config()` or a whole run file.
 
-        Unknown keys raise a `ValueError` naming the key.
+        Args:
+            config: The flat settings (`get_config()` output, or a TOML
+                table of them), or a run file as a dict (`tomllib.load` of
+                `pipelines/*.toml`): `{"pipeline": name, "model": {...},
+                "data": {...}, "fit": {...}, "output": {...}}`. Then the
+                pipeline is built from the `model` table, `pipeline` (when
+                given) must equal the class's `name`, and the `data`, `fit`
+                and `output` tables are ignored (they are
+                `kerasseq.runs`'s business).
+
+        Raises:
+            ValueError: An unknown key (named, as `model.xxx` in a run
+                file), a value of the wrong type, or a run file for another
+                pipeline.
         """
-        settings = config_lib.from_dict(cls.config_class, dict(config))
+        config = dict(config)
+        fields = {field.name for field in dataclasses.fields(cls.config_class)}
+        is_run_file = ("pipeline" in config and "pipeline" not in fields) or (
+            "model" in config and "model" not in fields
+        )
+        if is_run_file:
+            unknown = sorted(set(config) - set(RUN_FILE_KEYS))
+            if unknown:
+                raise ValueError(
+                    f"Unknown run file key `{unknown[0]}`; a run file has the "
+                    f"keys {list(RUN_FILE_KEYS)}"
+                )
+            name = config.get("pipeline", cls.name)
+            if name != cls.name:
+                raise ValueError(
+                    f"This run file is for the pipeline {name!r}, not "
+                    f"{cls.name!r} ({cls.__name__}), received: pipeline={name!r}"
+                )
+            model = config.get("model", {})
+            if not isinstance(model, dict):
+                raise ValueError(
+                    f"`model` must be a table of settings, received: model={model!r}"
+                )
+            settings = config_lib.from_dict(cls.config_class, model, path="model")
+        else:
+            settings = config_lib.from_dict(cls.config_class, config)
         return cls(**dataclasses.asdict(settings))
 
     def __repr__(self):
@@ -112,6 +188,32 @@ class Pipeline:
     def _expected_serving_outputs(self, texts):
         raise NotImplementedError
 
+    def _metric_names(self):
+        """What the compiled model logs per epoch (without `val_`)."""
+        return ["loss"]
+
+    def _can_stream(self, label_spec):
+        """Whether `fit` may stream a dataset with labels of `label_spec`."""
+        return False
+
+    def _label_lookup(self):
+        """An in-graph map of labels to targets, or `None` (no streaming).
+
+        Returns a `(dtype, function)` pair: streamed `tf.data` labels are
+        cast to `dtype` and mapped by `function` to what `_targets` gives.
+        """
+        return None
+
+    def _model_inputs(self, token_ids):
+        """Bucketed `token_ids` (right-padded with 0) to the model's inputs.
+
+        The default gives the `{"token_ids", "padding_mask"}` dict of the
+        kerasseq preprocessors (at least one step, as they do).
+        """
+        missing = tf.maximum(0, 1 - tf.shape(token_ids)[1])
+        token_ids = tf.pad(token_ids, [[0, 0], [0, missing]])
+        return {"token_ids": token_ids, "padding_mask": token_ids != 0}
+
     def _fit_kwargs(self, fit_kwargs):
         """Adapts extra `fit` arguments (e.g. `class_weight` keys) to the model."""
         return fit_kwargs
@@ -122,17 +224,64 @@ class Pipeline:
     def _load_extra(self, directory):
         """Reads what `_save_extra` wrote."""
 
-    def _texts_and_labels(self, x, y=None):
+    # === Distribution ===
+
+    def _distribution_strategy(self):
+        """The strategy to build and train under (created on first use)."""
+        if self.strategy is None:
+            name = getattr(self.settings, "strategy", None)
+            gpus = tf.config.list_logical_devices("GPU")
+            if name == "mirrored" or (name == "auto" and len(gpus) > 1):
+                # All GPUs, or without any all (logical) CPUs, where
+                # MirroredStrategy() alone would take the first CPU only.
+                devices = gpus or tf.config.list_logical_devices("CPU")
+                names = tuple(device.name for device in devices)
+                # One per process: two MirroredStrategy objects over the same
+                # devices can mix up their collective ops (TF 2.21).
+                if names not in _MIRRORED_STRATEGIES:
+                    _MIRRORED_STRATEGIES[names] = tf.distribute.MirroredStrategy(
+                        list(names)
+                    )
+                self.strategy = _MIRRORED_STRATEGIES[names]
+            elif name is None and tf.distribute.has_strategy():
+                # Built inside `with strategy.scope():`: keep that strategy.
+                self.strategy = tf.distribute.get_strategy()
+        return self.strategy or tf.distribute.get_strategy()
+
+    def _scope(self):
+        """`strategy.scope()`, or no scope for the default strategy."""
+        strategy = self._distribution_strategy()
+        if strategy is tf.distribute.get_strategy():
+            return contextlib.nullcontext()
+        return strategy.scope()
+
+    # === Input ===
+
+    def _texts_and_labels(self, x, y=None, labels=True):
         """Unpacks the other input forms into Python texts and labels.
 
+        - a path (`str` ending in `.csv`, `.tsv`, `.jsonl`, ... or any
+          `os.PathLike`) is read with `kerasseq.data.read_table` (columns
+          `text` and, when `labels`, `label`);
         - a `tf.data.Dataset` of texts or of `(text, label)` pairs
           (unbatched) is read into Python lists (bytes become `str`, NumPy
-          scalars Python scalars), since labels of any type are mapped to ids
-          in Python;
+          scalars Python scalars);
         - an object with `texts` and `labels` attributes (a
           `kerasseq.data.LabelledTexts`, as the readers return) gives those;
         - anything else is returned as is, for `_check_texts`.
         """
+        if _is_table_path(x):
+            if y is not None:
+                raise ValueError(
+                    f"`y` must be None when `x` is a file (its `label` column "
+                    f"holds the labels), received: x={os.fspath(x)!r}"
+                )
+            from kerasseq.data import read_table
+
+            if labels:
+                x = read_table(x)
+            else:
+                x = read_table(x, label_column=None)
         if isinstance(x, tf.data.Dataset):
             if y is not None:
                 raise ValueError(
@@ -160,7 +309,8 @@ class Pipeline:
         """`texts` as a non-empty list of strings, with a clear error."""
         if isinstance(texts, (str, bytes)):
             raise ValueError(
-                f"`{name}` must be a list of texts, not one string, received: "
+                f"`{name}` must be a list of texts (or a path ending in one of "
+                f"{list(TABLE_SUFFIXES)}), not one string, received: "
                 f"{name}={texts!r}"
             )
         if hasattr(texts, "tolist") and not isinstance(texts, list):
@@ -195,12 +345,113 @@ class Pipeline:
             )
         return labels
 
-    def _to_dataset(self, x, y=None, shuffle=False, batch_size=32):
+    def _stream(self, x, y=None):
+        """A streamable `(text, label)` dataset and its labels, or `None`.
+
+        Streams a `tf.data.Dataset` of scalar `(text, label)` pairs when the
+        subclass has an in-graph label map (`_label_lookup`): one pass reads
+        the labels only (for the label set and their check); the texts stay
+        in `tf.data`.
+        """
+        if not isinstance(x, tf.data.Dataset) or y is not None:
+            return None
+        spec = x.element_spec
+        if not (
+            isinstance(spec, tuple)
+            and len(spec) == 2
+            and all(isinstance(s, tf.TensorSpec) and s.shape.rank == 0 for s in spec)
+            and spec[0].dtype == tf.string
+            and self._can_stream(spec[1])
+        ):
+            return None
+        labels = [
+            _python_value(label)
+            for label in x.map(lambda text, label: label).as_numpy_iterator()
+        ]
+        if not labels:
+            raise ValueError("`x` must hold at least one text, received: []")
+        return x, labels
+
+    def _batches(self, dataset, batch_size, shuffle=False, bucketing=False, size=None):
+        """A dataset of texts or `(text, target)` pairs as model batches.
+
+        With `bucketing`, `kerasseq.data.make_batches` tokenizes with the
+        preprocessor's tokenizer, truncates to its `sequence_length`, groups
+        texts of similar length (boundaries at the length quantiles, one
+        pass over `dataset`) and pads each batch to its longest text;
+        `_model_inputs` then gives the model's inputs. Without, the order
+        is (shuffle) → batch → preprocessor map (in-graph tokenization,
+        padding, mask). Both prefetch.
+
+        Args:
+            dataset: Unbatched scalar strings or `(text, target)` pairs.
+            batch_size: Texts per batch.
+            shuffle: Whether to shuffle the examples (every epoch).
+            bucketing: Whether to batch by length.
+            size: The number of examples (the shuffle buffer), or `None`
+                for a streamed dataset (`STREAM_SHUFFLE_BUFFER`).
+        """
+        seed = getattr(self.settings, "seed", None)
+        buffer = size or STREAM_SHUFFLE_BUFFER
+        preprocessor = self.preprocessor
+        if bucketing:
+            from kerasseq.data import make_batches
+
+            batches = make_batches(
+                dataset,
+                preprocessor.tokenizer.tokenize,
+                batch_size=batch_size,
+                max_length=getattr(preprocessor, "sequence_length", None),
+                shuffle_buffer=buffer if shuffle else None,
+                seed=seed,
+            )
+            model_inputs = self._model_inputs
+            if isinstance(batches.element_spec, tuple):
+                batches = batches.map(
+                    lambda ids, targets: (model_inputs(ids), targets),
+                    num_parallel_calls=tf.data.AUTOTUNE,
+                )
+            else:
+                batches = batches.map(model_inputs, num_parallel_calls=tf.data.AUTOTUNE)
+            return self._for_strategy(batches).prefetch(tf.data.AUTOTUNE)
+        if shuffle:
+            dataset = dataset.shuffle(buffer, seed=seed)
+        dataset = dataset.batch(batch_size)
+        if isinstance(dataset.element_spec, tuple):
+            dataset = dataset.map(
+                lambda texts, targets: preprocessor(texts, targets),
+                num_parallel_calls=tf.data.AUTOTUNE,
+            )
+        else:
+            dataset = dataset.map(
+                lambda texts: preprocessor(texts), num_parallel_calls=tf.data.AUTOTUNE
+            )
+        return self._for_strategy(dataset).prefetch(tf.data.AUTOTUNE)
+
+    def _for_strategy(self, dataset):
+        """Boolean tensors as int32 under an explicit distribution strategy.
+
+        Keras (3.15) averages the first batch over the replicas to build the
+        model under a strategy, which fails on `bool` tensors (the padding
+        mask); the functional model casts the int32 mask back to `bool`.
+        """
+        if self.strategy is None:
+            return dataset
+
+        def cast(*element):
+            element = tf.nest.map_structure(
+                lambda t: tf.cast(t, tf.int32) if t.dtype == tf.bool else t, element
+            )
+            return element if len(element) > 1 else element[0]
+
+        return dataset.map(cast, num_parallel_calls=tf.data.AUTOTUNE)
+
+    def _to_dataset(self, x, y=None, shuffle=False, batch_size=32, bucketing=False):
         """Texts (and labels) as a batched, preprocessed `tf.data.Dataset`.
 
-        Accepts lists, tuples, NumPy arrays and pandas Series of strings.
-        The order: (shuffle) → batch → preprocessor map (in-graph
-        tokenization, padding, mask) → prefetch.
+        Accepts lists, tuples, NumPy arrays and pandas Series of strings;
+        see `_batches` for the stages. Without bucketing the order of the
+        texts is kept (when not shuffled), as `predict` needs.
         """
         texts = self._check_texts(x)
         if y is None:
@@ -211,21 +462,21 @@ class Pipeline:
             dataset = tf.data.Dataset.from_tensor_slices(
                 (tf.constant(texts, tf.string), targets)
             )
-        if shuffle:
-            seed = getattr(self.settings, "seed", None)
-            dataset = dataset.shuffle(len(texts), seed=seed)
-        dataset = dataset.batch(batch_size)
-        preprocessor = self.preprocessor
-        if y is None:
-            dataset = dataset.map(
-                lambda texts: preprocessor(texts), num_parallel_calls=tf.data.AUTOTUNE
-            )
-        else:
-            dataset = dataset.map(
-                lambda texts, targets: preprocessor(texts, targets),
-                num_parallel_calls=tf.data.AUTOTUNE,
-            )
-        return dataset.prefetch(tf.data.AUTOTUNE)
+        return self._batches(
+            dataset, batch_size, shuffle=shuffle, bucketing=bucketing, size=len(texts)
+        )
+
+    def _streamed_dataset(self, dataset, labels, batch_size, shuffle, bucketing):
+        """Batches of a streamed `(text, label)` dataset, labels mapped in-graph."""
+        self._targets(labels)  # Raises, naming an unknown label.
+        dtype, lookup = self._label_lookup()
+        dataset = dataset.map(
+            lambda text, label: (text, lookup(tf.cast(label, dtype))),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+        return self._batches(
+            dataset, batch_size, shuffle=shuffle, bucketing=bucketing, size=None
+        )
 
     def _check_fitted(self):
         if self.model is None:
@@ -245,59 +496,134 @@ class Pipeline:
         batch_size: int = 32,
         verbose="auto",
         callbacks=None,
+        *,
+        early_stopping: int | None = None,
+        monitor: str | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        backup_dir: str | os.PathLike | None = None,
+        log_dir: str | os.PathLike | None = None,
+        bucketing: bool = True,
         **fit_kwargs,
     ):
         """Trains the pipeline; the first call builds it from the data.
 
         The first `fit` adapts the vocabulary to `x`, fixes the label set from
-        `y` and builds the model; later calls keep training the same model
-        (a label unseen at the first `fit` is then an error).
+        `y` and builds the model (under the distribution strategy's scope;
+        with the `deterministic` setting it first calls
+        `tf.config.experimental.enable_op_determinism()`); later calls keep
+        training the same model (a label unseen at the first `fit` is then
+        an error).
 
         Args:
-            x: The training texts (list, tuple, NumPy array, pandas Series),
-                or a `tf.data.Dataset` of `(text, label)` pairs, or a
-                `kerasseq.data.LabelledTexts` (see `_texts_and_labels`).
+            x: The training texts (list, tuple, NumPy array, pandas Series);
+                or a `tf.data.Dataset` of unbatched `(text, label)` pairs,
+                streamed when the labels are scalar strings or integers
+                (label set from one pass over the labels, vocabulary from the
+                dataset's texts, labels mapped to ids in the graph; other
+                datasets are read into lists); or a
+                `kerasseq.data.LabelledTexts`; or a path to a `.csv`,
+                `.tsv` or `.jsonl` file (optionally `.gz`) with `text` and
+                `label` columns.
             y: Their labels, as long as `x` (`None` when `x` carries them).
-            validation_data: Optional `(texts, labels)` (or a dataset or
-                `LabelledTexts`) evaluated after each epoch (`val_loss`, ...
+            validation_data: Optional `(texts, labels)` (or any form of `x`)
+                evaluated after each epoch (`val_loss`, `val_accuracy`, ...
                 in `history`).
             epochs: Number of epochs. Defaults to `1`.
             batch_size: Texts per batch. Defaults to `32`.
             verbose: As for `keras.Model.fit`. Defaults to `"auto"`.
             callbacks: Optional list of Keras callbacks.
+            early_stopping: Optional patience, a positive integer: training
+                stops after that many epochs without improvement of
+                `monitor`, and the weights of the best epoch are restored
+                (`keras.callbacks.EarlyStopping(restore_best_weights=True)`).
+                Defaults to `None` (no early stopping).
+            monitor: The logged metric `early_stopping` and `checkpoint_dir`
+                watch: `"loss"`, `"accuracy"`, or with validation data
+                `"val_loss"`, `"val_accuracy"` (whatever `_metric_names`
+                gives). Metrics with "loss" in the name are minimized, the
+                others maximized. Defaults to `"val_loss"` with
+                `validation_data`, else `"loss"`.
+            checkpoint_dir: Optional folder: after every epoch that improves
+                `monitor`, the whole pipeline is saved there with
+                `save(checkpoint_dir, overwrite=True)` (atomically), so
+                `load(checkpoint_dir)` gives the best epoch's pipeline.
+                Defaults to `None`.
+            backup_dir: Optional folder for
+                `keras.callbacks.BackupAndRestore`: the training state is
+                backed up every epoch, and a `fit` interrupted before its
+                end resumes, when called again with the same `backup_dir`,
+                at the epoch after the last one completed (the backup is
+                deleted when a `fit` ends normally). Defaults to `None`.
+            log_dir: Optional folder of `keras.callbacks.TensorBoard` logs
+                (needs the `tensorboard` package, which TensorFlow 2.21 does
+                not install). Defaults to `None`.
+            bucketing: Whether training (and validation) batches group texts
+                of similar length (`kerasseq.data.make_batches`, boundaries
+                at the length quantiles, each batch padded to its longest
+                text); `False` pads shuffled batches. Defaults to `True`.
             **fit_kwargs: Other `keras.Model.fit` arguments (`class_weight`,
                 `initial_epoch`, ...); `shuffle` (default `True`) shuffles
-                the texts in `tf.data` before batching, every epoch.
+                the texts in `tf.data` every epoch.
 
         Returns:
             The `keras.callbacks.History` (also kept as `self.history`).
+
+        Raises:
+            ValueError: Bad input (named), an `early_stopping` that is not a
+                positive integer, or a `monitor` the model does not log (the
+                message lists those it logs).
+            ImportError: `log_dir` without the `tensorboard` package.
         """
         epochs = validation.check_positive_int("epochs", epochs)
         batch_size = validation.check_positive_int("batch_size", batch_size)
-        x, y = self._texts_and_labels(x, y)
-        texts = self._check_texts(x)
-        labels = self._check_labels(texts, y)
+        early_stopping = validation.check_positive_int(
+            "early_stopping", early_stopping, allow_none=True
+        )
+        bucketing = validation.check_bool("bucketing", bucketing)
+        if monitor is not None and not isinstance(monitor, str):
+            raise ValueError(
+                f"`monitor` must be a metric name, received: monitor={monitor!r}"
+            )
+        # Checked before any work, so that a typo fails at once.
+        callbacks = list(callbacks or []) + self._callbacks(
+            monitor=monitor,
+            has_validation=validation_data is not None,
+            early_stopping=early_stopping,
+            checkpoint_dir=checkpoint_dir,
+            backup_dir=backup_dir,
+            log_dir=log_dir,
+        )
         shuffle = fit_kwargs.pop("shuffle", True)
+        stream = self._stream(x, y)
+        texts = labels = None
+        if stream is None:
+            x, y = self._texts_and_labels(x, y)
+            texts = self._check_texts(x)
+            labels = self._check_labels(texts, y)
         if self.model is None:
-            self._build(texts, labels)
+            if getattr(self.settings, "deterministic", False):
+                tf.config.experimental.enable_op_determinism()
+            if stream is None:
+                self._build(texts, labels)
+            else:
+                self._build(stream[0].map(lambda text, label: text), stream[1])
         fit_kwargs = self._fit_kwargs(fit_kwargs)
-        train = self._to_dataset(texts, labels, shuffle=shuffle, batch_size=batch_size)
+        if stream is None:
+            train = self._to_dataset(
+                texts,
+                labels,
+                shuffle=shuffle,
+                batch_size=batch_size,
+                bucketing=bucketing,
+            )
+        else:
+            train = self._streamed_dataset(
+                *stream, batch_size=batch_size, shuffle=shuffle, bucketing=bucketing
+            )
         validation_dataset = None
-        if validation_data is not None and not isinstance(
-            validation_data, (tuple, list)
-        ):
-            validation_data = self._texts_and_labels(validation_data)
         if validation_data is not None:
-            if (
-                not isinstance(validation_data, (tuple, list))
-                or len(validation_data) != 2
-            ):
-                raise ValueError(
-                    "`validation_data` must be a pair (texts, labels), received: "
-                    f"validation_data of type {type(validation_data).__name__}"
-                )
-            validation_dataset = self._to_dataset(
-                *validation_data, batch_size=batch_size
+            validation_dataset = self._validation_dataset(
+                validation_data, batch_size, bucketing
             )
         self.history = self.model.fit(
             train,
@@ -310,14 +636,91 @@ class Pipeline:
         )
         return self.history
 
+    def _validation_dataset(self, validation_data, batch_size, bucketing):
+        stream = self._stream(validation_data)
+        if stream is not None:
+            return self._streamed_dataset(
+                *stream, batch_size=batch_size, shuffle=False, bucketing=bucketing
+            )
+        if not isinstance(validation_data, (tuple, list)):
+            validation_data = self._texts_and_labels(validation_data)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError(
+                "`validation_data` must be a pair (texts, labels), received: "
+                f"validation_data of type {type(validation_data).__name__}"
+            )
+        texts, labels = validation_data
+        texts = self._check_texts(texts, name="validation_data[0]")
+        labels = self._check_labels(texts, labels, name="validation_data[1]")
+        return self._to_dataset(
+            texts, labels, batch_size=batch_size, bucketing=bucketing
+        )
+
+    def _callbacks(
+        self,
+        monitor,
+        has_validation,
+        early_stopping,
+        checkpoint_dir,
+        backup_dir,
+        log_dir,
+    ):
+        """The Keras callbacks that `fit`'s keyword arguments ask for."""
+        names = list(self._metric_names())
+        if has_validation:
+            names += [f"val_{name}" for name in names]
+        if monitor is None:
+            monitor = "val_loss" if has_validation else "loss"
+        elif monitor not in names:
+            hint = (
+                " (pass `validation_data` to get the `val_` metrics)"
+                if monitor.startswith("val_") and not has_validation
+                else ""
+            )
+            raise ValueError(
+                f"`monitor` must be a metric the model logs: one of {names}"
+                f"{hint}, received: monitor={monitor!r}"
+            )
+        mode = "min" if "loss" in monitor else "max"
+        callbacks = []
+        if backup_dir is not None:
+            callbacks.append(keras.callbacks.BackupAndRestore(os.fspath(backup_dir)))
+        if early_stopping is not None:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor=monitor,
+                    mode=mode,
+                    patience=early_stopping,
+                    restore_best_weights=True,
+                )
+            )
+        if checkpoint_dir is not None:
+            callbacks.append(
+                _PipelineCheckpoint(self, os.fspath(checkpoint_dir), monitor, mode)
+            )
+        if log_dir is not None:
+            if importlib.util.find_spec("tensorboard") is None:
+                # TensorFlow 2.21 no longer installs it; Keras would only fail
+                # at the end of the first epoch.
+                raise ImportError(
+                    "`log_dir` needs the `tensorboard` package: "
+                    'pip install "tensorboard>=2.21,<2.22"'
+                )
+            callbacks.append(keras.callbacks.TensorBoard(os.fspath(log_dir)))
+        return callbacks
+
     def _predict_outputs(self, x, batch_size=32, verbose=0):
         self._check_fitted()
-        x, _ = self._texts_and_labels(x)
+        x, _ = self._texts_and_labels(x, labels=False)
         dataset = self._to_dataset(x, batch_size=batch_size)
         return self.model.predict(dataset, verbose=verbose)
 
     def predict(self, x, batch_size: int = 32, verbose=0):
-        """Predictions for the texts `x`, decoded to Python values."""
+        """Predictions for the texts `x`, decoded to Python values.
+
+        `x` takes the forms `fit` takes (labels, if any, are ignored); the
+        predictions are in the order of `x`.
+        """
         return self._decode(self._predict_outputs(x, batch_size, verbose))
 
     # === Files ===
@@ -329,7 +732,7 @@ class Pipeline:
         settings), `vocabulary.txt`, subclass files (e.g. `labels.json`) and
         `model.keras` (weights and optimizer state, so a loaded pipeline can
         keep training). Everything is written to a temporary folder beside
-        `directory` and renamed into place.
+        `directory` and renamed into place (`kerasseq.export.write_directory`).
 
         Args:
             directory: The folder to create.
@@ -342,7 +745,7 @@ class Pipeline:
             self._write_files(tmp)
             self.model.save(os.path.join(tmp, self.MODEL_FILE))
 
-        _write_directory(directory, write, overwrite)
+        export_lib.write_directory(directory, write, overwrite)
 
     def _write_files(self, folder):
         """Writes the settings, the vocabulary and the subclass files."""
@@ -354,8 +757,15 @@ class Pipeline:
         self._save_extra(folder)
 
     @classmethod
-    def load(cls, directory) -> "Pipeline":
-        """Loads a pipeline written by `save`, ready to predict or train."""
+    def load(cls, directory, strategy=None) -> "Pipeline":
+        """Loads a pipeline written by `save`, ready to predict or train.
+
+        Args:
+            directory: The folder `save` wrote.
+            strategy: Optional `tf.distribute.Strategy` to load the model
+                under (instead of the saved `strategy` setting). Defaults to
+                `None`.
+        """
         directory = os.fspath(directory)
         path = os.path.join(directory, cls.CONFIG_FILE)
         if not os.path.isfile(path):
@@ -364,6 +774,8 @@ class Pipeline:
             )
         settings = config_lib.load(cls.config_class, path)
         pipeline = cls(**dataclasses.asdict(settings))
+        if strategy is not None:
+            pipeline.strategy = strategy
         pipeline._load_extra(directory)
         pipeline._restore(directory)
         return pipeline
@@ -386,9 +798,9 @@ class Pipeline:
         `assets/labels.json`) beside them.
 
         It is written to a temporary folder beside `directory`, reloaded
-        there in a fresh Python process (`sys.executable`, importing only
-        TensorFlow), checked to answer as `predict` does on `check_texts`, and
-        only then renamed into place.
+        there in a fresh Python process (`kerasseq.export.check_export`),
+        checked to answer as `predict` does on `check_texts`, and only then
+        renamed into place (`kerasseq.export.write_directory`).
 
         Args:
             directory: The SavedModel folder to create (e.g.
@@ -430,90 +842,42 @@ class Pipeline:
         def write(tmp):
             archive.write_out(tmp, verbose=False)
             self._write_files(os.path.join(tmp, "assets"))
-            _check_export(tmp, texts, expected)
+            export_lib.check_export(tmp, texts, expected)
 
-        _write_directory(directory, write, overwrite)
-
-
-_CHECK_SCRIPT = textwrap.dedent(
-    """
-    import json, sys
-    import tensorflow as tf
-    revived = tf.saved_model.load(sys.argv[1])
-    serve = revived.signatures["serving_default"]
-    outputs = serve(texts=tf.constant(json.loads(sys.argv[2]), tf.string))
-    for name in ("kerasseq", "tensorflow_text"):
-        assert name not in sys.modules, name + " was imported"
-    result = {}
-    for key, value in outputs.items():
-        value = value.numpy()
-        if value.dtype == object:
-            result[key] = [item.decode("utf-8") for item in value.reshape(-1)]
-        else:
-            result[key] = value.tolist()
-    print(json.dumps(result))
-    """
-)
+        export_lib.write_directory(directory, write, overwrite)
 
 
-def _check_export(path, texts, expected):
-    """Reloads the SavedModel at `path` in a fresh process and compares."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run(
-        [sys.executable, "-c", _CHECK_SCRIPT, path, json.dumps(texts)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=path,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(
-            "The exported SavedModel failed to load or answer in a fresh "
-            f"process:\n{result.stderr[-3000:]}"
-        )
-    actual = json.loads(result.stdout.strip().splitlines()[-1])
-    for key, value in expected.items():
-        if key not in actual:
-            raise RuntimeError(f"The exported SavedModel has no output {key!r}")
-        value = np.asarray(value)
-        got = np.asarray(actual[key])
-        if value.dtype.kind in "fc":
-            same = got.shape == value.shape and np.allclose(got, value, atol=1e-5)
-        else:
-            same = got.tolist() == value.tolist()
-        if not same:
-            raise RuntimeError(
-                f"The exported SavedModel answers differently from `predict` "
-                f"on {texts!r}: output {key!r} is {got.tolist()!r}, expected "
-                f"{value.tolist()!r}"
+class _PipelineCheckpoint(keras.callbacks.Callback):
+    """Saves the whole pipeline whenever `monitor` improves (see `fit`)."""
+
+    def __init__(self, pipeline, directory, monitor, mode):
+        super().__init__()
+        self.pipeline = pipeline
+        self.directory = directory
+        self.monitor = monitor
+        self.mode = mode
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            raise ValueError(
+                f"`monitor={self.monitor!r}` is not in the logs of epoch "
+                f"{epoch + 1}: {sorted(logs or {})}"
             )
+        value = float(value)
+        if self.best is not None and not (
+            value < self.best if self.mode == "min" else value > self.best
+        ):
+            return
+        self.best = value
+        self.pipeline.save(self.directory, overwrite=True)
 
 
-def _write_directory(directory, write, overwrite):
-    """Calls `write(tmp)` on a temporary folder, then renames it to `directory`."""
-    directory = os.path.abspath(os.fspath(directory))
-    if os.path.exists(directory) and not overwrite:
-        raise FileExistsError(
-            f"{directory!r} already exists; pass `overwrite=True` to replace it"
-        )
-    parent = os.path.dirname(directory)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(directory)}.", dir=parent)
-    try:
-        write(tmp)
-        if os.path.exists(directory):
-            old = tempfile.mkdtemp(
-                prefix=f".{os.path.basename(directory)}.old.", dir=parent
-            )
-            os.replace(directory, os.path.join(old, "previous"))
-            os.replace(tmp, directory)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def _is_table_path(x):
+    if isinstance(x, os.PathLike):
+        return True
+    return isinstance(x, str) and x.lower().removesuffix(".gz").endswith(TABLE_SUFFIXES)
 
 
 def _python_value(value):

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerasseq import registry
 from kerasseq import validation
 from kerasseq.models.text_classifier_model import TextClassifierModel
 from kerasseq.pipelines.pipeline import Pipeline
@@ -45,8 +46,11 @@ class TextClassifierConfig:
     learning_rate: float = 1e-3
     clipnorm: float | None = None
     seed: int | None = None
+    strategy: Literal["mirrored", "auto"] | None = None
+    deterministic: bool = False
 
     def __post_init__(self):
+        registry.get_cell_class(self.cell)  # An unknown name: did-you-mean error.
         for name in ("units", "num_layers", "max_tokens", "min_count"):
             validation.check_positive_int(name, getattr(self, name))
         for name in ("embedding_dim", "sequence_length"):
@@ -66,6 +70,11 @@ class TextClassifierConfig:
             raise ValueError(
                 f"`clipnorm` must be positive, received: clipnorm={self.clipnorm!r}"
             )
+        if self.deterministic and self.seed is None:
+            raise ValueError(
+                "`deterministic=True` needs a `seed`, received: "
+                "deterministic=True, seed=None"
+            )
         if self.trainable_embeddings != "all" and self.embeddings is None:
             raise ValueError(
                 "`trainable_embeddings` other than 'all' needs pretrained "
@@ -82,9 +91,17 @@ class TextClassifier(Pipeline):
     to ids in sorted order (`label_names`), builds a `TextClassifierModel`
     (embedding, `num_layers` recurrent layers, pooling, softmax or sigmoid
     head) and trains it with Adam on sparse categorical (or, with
-    `multi_label=True`, binary) cross-entropy. The texts are tokenized in
-    `tf.data` by a `TextClassifierPreprocessor`, the same layer that runs
-    inside the exported SavedModel.
+    `multi_label=True`, binary) cross-entropy, logging `accuracy` (and
+    `val_accuracy`; per label with `multi_label=True`) in `history`. The
+    texts are tokenized in `tf.data` with the tokenizer of the
+    `TextClassifierPreprocessor`, the layer that runs inside the exported
+    SavedModel: training batches group texts of similar length
+    (`fit(..., bucketing=True)`, the default), prediction keeps the order
+    of the texts. A `tf.data.Dataset` of `(text, label)` pairs with string
+    or integer labels is streamed (labels mapped to ids by a
+    `tf.lookup.StaticHashTable`); `fit` also takes early stopping,
+    checkpointing, `BackupAndRestore` and TensorBoard arguments (see
+    `Pipeline.fit`).
 
     Labels may be of any hashable type that sorts (strings, ints, bools);
     `predict` returns them in that type, and `fit(..., class_weight=...)`
@@ -129,6 +146,17 @@ class TextClassifier(Pipeline):
         seed: Optional seed of the weights, the OOV vectors and the shuffling
             (it sets Keras's global seed at the first `fit`). Defaults to
             `None`.
+        strategy: The `tf.distribute.Strategy` to build and train under:
+            `None` (the default strategy, or the one whose scope `fit` is
+            called in), `"mirrored"` (`tf.distribute.MirroredStrategy` over
+            all visible devices), `"auto"` (mirrored when more than one GPU
+            is visible), or a `tf.distribute.Strategy` object (kept as
+            `self.strategy`; the settings then record `None`, since it
+            cannot be serialized). Defaults to `None`.
+        deterministic: Whether the first `fit` calls
+            `tf.config.experimental.enable_op_determinism()` (process-wide),
+            so that runs with the same `seed` give the same weights; needs
+            `seed`. Defaults to `False`.
 
     Example:
 
@@ -146,6 +174,7 @@ class TextClassifier(Pipeline):
     """
 
     config_class = TextClassifierConfig
+    name = "text_classifier"
 
     def __init__(
         self,
@@ -168,6 +197,8 @@ class TextClassifier(Pipeline):
         learning_rate: float = 1e-3,
         clipnorm: float | None = None,
         seed: int | None = None,
+        strategy: str | tf.distribute.Strategy | None = None,
+        deterministic: bool = False,
     ):
         if embeddings is not None:
             embeddings = os.fspath(embeddings)
@@ -242,6 +273,33 @@ class TextClassifier(Pipeline):
             dtype="int32",
         )
 
+    def _metric_names(self):
+        return ["loss", "accuracy"]
+
+    def _can_stream(self, label_spec):
+        # Scalar string or integer labels map to ids through a hash table.
+        return not self.settings.multi_label and (
+            label_spec.dtype == tf.string or label_spec.dtype.is_integer
+        )
+
+    def _label_lookup(self):
+        names = self.label_names
+        if all(isinstance(name, str) for name in names):
+            dtype = tf.string
+        elif all(
+            isinstance(name, int) and not isinstance(name, bool) for name in names
+        ):
+            dtype = tf.int64
+        else:
+            return None
+        table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(names, dtype), tf.range(len(names), dtype=tf.int32)
+            ),
+            default_value=-1,
+        )
+        return dtype, table.lookup
+
     def _fit_kwargs(self, fit_kwargs):
         """`class_weight` keyed by the user's labels becomes keyed by ids."""
         class_weight = fit_kwargs.get("class_weight")
@@ -290,6 +348,17 @@ class TextClassifier(Pipeline):
             weights = matrix.matrix
             trainable_rows = matrix.trainable_rows
             embedding_dim = matrix.output_dim
+        with self._scope():
+            self.model = self._build_model(
+                tokenizer, embedding_dim, weights, trainable_rows
+            )
+        self.tokenizer = tokenizer
+        self.preprocessor = TextClassifierPreprocessor(
+            tokenizer, sequence_length=settings.sequence_length
+        )
+
+    def _build_model(self, tokenizer, embedding_dim, weights, trainable_rows):
+        settings = self.settings
         model = TextClassifierModel(
             vocabulary_size=tokenizer.vocabulary_size,
             num_classes=len(self.label_names),
@@ -314,12 +383,15 @@ class TextClassifier(Pipeline):
             if settings.multi_label
             else "sparse_categorical_crossentropy"
         )
-        model.compile(optimizer=optimizer, loss=loss)
-        self.tokenizer = tokenizer
-        self.preprocessor = TextClassifierPreprocessor(
-            tokenizer, sequence_length=settings.sequence_length
-        )
-        self.model = model
+        if settings.multi_label:
+            # Per label and text, not the exact match of `evaluate`.
+            accuracy = keras.metrics.BinaryAccuracy(
+                name="accuracy", threshold=settings.threshold
+            )
+        else:
+            accuracy = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+        model.compile(optimizer=optimizer, loss=loss, metrics=[accuracy])
+        return model
 
     def _restore(self, directory):
         vocabulary = Vocabulary.load(os.path.join(directory, self.VOCABULARY_FILE))
@@ -327,7 +399,10 @@ class TextClassifier(Pipeline):
         self.preprocessor = TextClassifierPreprocessor(
             self.tokenizer, sequence_length=self.settings.sequence_length
         )
-        self.model = keras.saving.load_model(os.path.join(directory, self.MODEL_FILE))
+        with self._scope():
+            self.model = keras.saving.load_model(
+                os.path.join(directory, self.MODEL_FILE)
+            )
 
     def _save_extra(self, directory):
         try:

@@ -1,8 +1,13 @@
+import contextlib
 import dataclasses
 import os
+import pathlib
+from typing import Literal
+
+import tensorflow as tf
 
 from kerasseq.pipelines import Pipeline
-from kerasseq.pipelines.pipeline import _write_directory
+from kerasseq.pipelines.pipeline import _is_table_path
 from tests.test_case import TestCase
 
 
@@ -14,6 +19,16 @@ class ToySettings:
 
 class ToyPipeline(Pipeline):
     config_class = ToySettings
+    name = "toy"
+
+
+@dataclasses.dataclass
+class StrategySettings:
+    strategy: Literal["mirrored", "auto"] | None = None
+
+
+class StrategyPipeline(Pipeline):
+    config_class = StrategySettings
 
 
 class PipelineTest(TestCase):
@@ -44,33 +59,50 @@ class PipelineTest(TestCase):
         with self.assertRaisesRegex(ValueError, "2 texts and 1 labels"):
             pipeline._check_labels(["a", "b"], [1])
 
-    def test_write_directory_is_atomic(self):
-        parent = self.get_temp_dir()
-        target = os.path.join(parent, "out")
+    def test_from_config_takes_a_whole_run_file(self):
+        run = {
+            "pipeline": "toy",
+            "model": {"units": 16},
+            "data": {"train": "train.csv"},
+            "fit": {"epochs": 2},
+            "output": {"save_dir": "runs/toy"},
+        }
+        self.assertEqual(ToyPipeline.from_config(run).settings, ToySettings(units=16))
+        self.assertEqual(ToyPipeline.from_config({"model": {}}).settings, ToySettings())
+        with self.assertRaisesRegex(ValueError, "Unknown config key `model.unit`"):
+            ToyPipeline.from_config({"pipeline": "toy", "model": {"unit": 1}})
+        with self.assertRaisesRegex(
+            ValueError, "for the pipeline 'tagger', not 'toy'.*pipeline='tagger'"
+        ):
+            ToyPipeline.from_config({"pipeline": "tagger", "model": {}})
+        with self.assertRaisesRegex(ValueError, "Unknown run file key `train`"):
+            ToyPipeline.from_config({"pipeline": "toy", "train": {}})
+        with self.assertRaisesRegex(ValueError, "`model` must be a table"):
+            ToyPipeline.from_config({"pipeline": "toy", "model": 3})
 
-        def write(tmp):
-            with open(os.path.join(tmp, "file.txt"), "w") as file:
-                file.write("one")
+    def test_strategy_object_is_kept_not_serialized(self):
+        strategy = tf.distribute.OneDeviceStrategy("/cpu:0")
+        pipeline = StrategyPipeline(strategy=strategy)
+        self.assertIs(pipeline.strategy, strategy)
+        self.assertIsNone(pipeline.get_config()["strategy"])
+        self.assertIs(pipeline._distribution_strategy(), strategy)
+        with pipeline._scope():
+            self.assertIs(tf.distribute.get_strategy(), strategy)
+        # The default strategy needs no scope.
+        self.assertIsInstance(StrategyPipeline()._scope(), contextlib.nullcontext)
+        plain = StrategyPipeline()
+        self.assertIs(plain._distribution_strategy(), tf.distribute.get_strategy())
+        self.assertIsNone(plain.strategy)
+        # Built inside a strategy's scope: that strategy is kept.
+        pipeline = StrategyPipeline()
+        with strategy.scope():
+            self.assertIsInstance(pipeline._scope(), contextlib.nullcontext)
+        self.assertIs(pipeline.strategy, strategy)
+        with self.assertRaisesRegex(ValueError, "`strategy` must be"):
+            StrategyPipeline(strategy="tpu")
 
-        _write_directory(target, write, overwrite=False)
-        self.assertEqual(os.listdir(target), ["file.txt"])
-        with self.assertRaises(FileExistsError):
-            _write_directory(target, write, overwrite=False)
-
-        def fail(tmp):
-            write(tmp)
-            raise OSError("disk full")
-
-        with self.assertRaisesRegex(OSError, "disk full"):
-            _write_directory(target, fail, overwrite=True)
-        with open(os.path.join(target, "file.txt")) as file:
-            self.assertEqual(file.read(), "one")  # The old one is untouched.
-        self.assertEqual(os.listdir(parent), ["out"])  # No temporary left.
-
-        def write_two(tmp):
-            with open(os.path.join(tmp, "two.txt"), "w") as file:
-                file.write("two")
-
-        _write_directory(target, write_two, overwrite=True)
-        self.assertEqual(os.listdir(target), ["two.txt"])
-        self.assertEqual(os.listdir(parent), ["out"])
+    def test_table_paths(self):
+        for path in ("a.csv", "a.TSV", "a.jsonl.gz", "dir/a.ndjson", pathlib.Path("x")):
+            self.assertTrue(_is_table_path(path), path)
+        for text in ("a good film", "film.txt", "", b"a.csv"):
+            self.assertFalse(_is_table_path(text), text)
