@@ -23,6 +23,7 @@ from kerasseq import layers  # noqa: E402
 from kerasseq import models  # noqa: E402
 from kerasseq import pipelines  # noqa: E402
 from kerasseq import preprocessors  # noqa: E402
+from kerasseq import samplers  # noqa: E402
 from kerasseq import tokenizers  # noqa: E402
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "models",
     "pipelines",
     "preprocessors",
+    "samplers",
     "tokenizers",
 ]

@@ -9,7 +9,9 @@ Readers return small dataclasses of Python lists with a `to_dataset()`:
   `read_aclimdb` (the aclImdb folders);
 - `TaggedSentences` (`tokens`, `tags`, `tag_names`) from `read_conll`, with
   `iob1_to_iob2`;
-- `SentencePairs` (`sources`, `targets`) from `read_sentence_pairs`;
+- `SentencePairs` (`sources`, `targets`) from `read_sentence_pairs`, and of
+  human-readable dates → ISO `YYYY-MM-DD` from `generate_dates`
+  (multilingual, Babel's CLDR formats), split with `split_dates`;
 - plain strings from `read_plain_text` and `read_text_lines`.
 
 Every reader takes `encoding=` and `errors=`, reads `.gz` files transparently,
@@ -26,6 +28,10 @@ from kerasseq.data.conll import TaggedSentences
 from kerasseq.data.conll import iob1_to_iob2
 from kerasseq.data.conll import read_conll
 from kerasseq.data.conll import sorted_tags
+from kerasseq.data.dates import date_formats
+from kerasseq.data.dates import generate_dates
+from kerasseq.data.dates import render_date
+from kerasseq.data.dates import split_dates
 from kerasseq.data.labelled_lines import read_fasttext
 from kerasseq.data.labelled_lines import read_texts_and_labels
 from kerasseq.data.labelled_lines import read_texts_per_label
@@ -49,6 +55,8 @@ __all__ = [
     "TaggedSentences",
     "TextDecodeError",
     "bucket_boundaries",
+    "date_formats",
+    "generate_dates",
     "iob1_to_iob2",
     "make_batches",
     "read_aclimdb",
@@ -63,7 +71,9 @@ __all__ = [
     "read_texts_and_labels",
     "read_texts_per_label",
     "read_tsv",
+    "render_date",
     "sorted_labels",
     "sorted_tags",
+    "split_dates",
     "token_lengths",
 ]
