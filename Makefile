@@ -27,7 +27,7 @@ format: install
 	$(BIN)/ruff format kerasseq tests benchmarks conftest.py
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto  # one worker per core (pytest-xdist)
 
 demo: install
 	$(BIN)/kerasseq demo

@@ -3,6 +3,8 @@
 import importlib.util
 import pathlib
 
+import pytest
+
 from tests.test_case import REPO_ROOT
 from tests.test_case import TestCase
 
@@ -91,3 +93,23 @@ class TextTokenizeBenchmarkTest(TestCase):
     def test_runs_on_a_few_reviews(self):
         rows = load_benchmark("text_tokenize").run(repeats=1, limit=200)
         check_rows(self, rows, 4)
+
+
+class ClassifyBenchmarkTest(TestCase):
+    @pytest.mark.slow
+    def test_runs_both_parts_on_a_few_examples(self):
+        results = load_benchmark("classify").main(
+            "--limit 64 --epochs 1 --peer-epochs 1 --folds 1 --rt-epochs 1 "
+            "--rt-limit 100 --quiet".split()
+        )
+        self.assertLen(results["rt"]["fold_accuracies"], 1)
+        rows = results["rows"]
+        self.assertLen(rows, 3)
+        for row in rows:
+            self.assertEqual(
+                {"name", "ours", "peer", "ratio", "unit", "goal", "passed"}, set(row)
+            )
+            self.assertGreaterEqual(row["ratio"], 0.0, row)
+        for side in ("ours", "peer"):
+            self.assertBetween(results["imdb"][side]["accuracy"], 0.0, 1.0)
+            self.assertLen(results["imdb"][side]["epoch_seconds"], 1)

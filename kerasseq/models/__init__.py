@@ -1,5 +1,6 @@
 """Task models: functional Keras models from preprocessed inputs to outputs."""
 
 from kerasseq.models.text_classifier_model import TextClassifierModel
+from kerasseq.models.translator_model import TranslatorModel
 
-__all__ = ["TextClassifierModel"]
+__all__ = ["TextClassifierModel", "TranslatorModel"]

@@ -3,5 +3,6 @@
 from kerasseq.preprocessors.text_classifier_preprocessor import (
     TextClassifierPreprocessor,
 )
+from kerasseq.preprocessors.translator_preprocessor import TranslatorPreprocessor
 
-__all__ = ["TextClassifierPreprocessor"]
+__all__ = ["TextClassifierPreprocessor", "TranslatorPreprocessor"]
