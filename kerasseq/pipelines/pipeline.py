@@ -40,7 +40,8 @@ Subclasses set `name` (the `pipeline` key of run files) and implement:
   exported `serving_default` signature returns;
 - `_expected_serving_outputs(texts)`: what that signature must answer, as
   NumPy arrays, computed with `predict` (for the export check);
-- optionally `_metric_names`, `_label_lookup`, `_model_inputs`,
+- optionally `_metric_names`, `_label_lookup`, `_length_tokenizer`,
+  `_bucketed_batch`,
   `_check_texts`, `_save_extra`, `_load_extra`.
 """
 
@@ -204,15 +205,27 @@ class Pipeline:
         """
         return None
 
-    def _model_inputs(self, token_ids):
-        """Bucketed `token_ids` (right-padded with 0) to the model's inputs.
+    def _length_tokenizer(self):
+        """The `(tokenize, max_length)` that bucketing measures lengths with.
+
+        The default: the preprocessor's tokenizer and its `sequence_length`.
+        """
+        return (
+            self.preprocessor.tokenizer.tokenize,
+            getattr(self.preprocessor, "sequence_length", None),
+        )
+
+    def _bucketed_batch(self, token_ids, targets=None):
+        """A bucketed batch (`token_ids` right-padded with 0) as model inputs.
 
         The default gives the `{"token_ids", "padding_mask"}` dict of the
-        kerasseq preprocessors (at least one step, as they do).
+        kerasseq preprocessors (at least one step, as they do), paired with
+        `targets` when there are some.
         """
         missing = tf.maximum(0, 1 - tf.shape(token_ids)[1])
         token_ids = tf.pad(token_ids, [[0, 0], [0, missing]])
-        return {"token_ids": token_ids, "padding_mask": token_ids != 0}
+        inputs = {"token_ids": token_ids, "padding_mask": token_ids != 0}
+        return inputs if targets is None else (inputs, targets)
 
     def _fit_kwargs(self, fit_kwargs):
         """Adapts extra `fit` arguments (e.g. `class_weight` keys) to the model."""
@@ -375,11 +388,12 @@ class Pipeline:
     def _batches(self, dataset, batch_size, shuffle=False, bucketing=False, size=None):
         """A dataset of texts or `(text, target)` pairs as model batches.
 
-        With `bucketing`, `kerasseq.data.make_batches` tokenizes with the
-        preprocessor's tokenizer, truncates to its `sequence_length`, groups
-        texts of similar length (boundaries at the length quantiles, one
-        pass over `dataset`) and pads each batch to its longest text;
-        `_model_inputs` then gives the model's inputs. Without, the order
+        With `bucketing`, `kerasseq.data.make_batches` tokenizes with
+        `_length_tokenizer` (by default the preprocessor's tokenizer,
+        truncating to its `sequence_length`), groups texts of similar length
+        (boundaries at the length quantiles, one pass over `dataset`) and pads
+        each batch to its longest text; `_bucketed_batch` then gives the
+        model's inputs. Without, the order
         is (shuffle) → batch → preprocessor map (in-graph tokenization,
         padding, mask). Both prefetch.
 
@@ -393,40 +407,30 @@ class Pipeline:
         """
         seed = getattr(self.settings, "seed", None)
         buffer = size or STREAM_SHUFFLE_BUFFER
-        preprocessor = self.preprocessor
         if bucketing:
             from kerasseq.data import make_batches
 
+            tokenize, max_length = self._length_tokenizer()
             batches = make_batches(
                 dataset,
-                preprocessor.tokenizer.tokenize,
+                tokenize,
                 batch_size=batch_size,
-                max_length=getattr(preprocessor, "sequence_length", None),
+                max_length=max_length,
                 shuffle_buffer=buffer if shuffle else None,
                 seed=seed,
             )
-            model_inputs = self._model_inputs
-            if isinstance(batches.element_spec, tuple):
-                batches = batches.map(
-                    lambda ids, targets: (model_inputs(ids), targets),
-                    num_parallel_calls=tf.data.AUTOTUNE,
-                )
-            else:
-                batches = batches.map(model_inputs, num_parallel_calls=tf.data.AUTOTUNE)
-            return self._for_strategy(batches).prefetch(tf.data.AUTOTUNE)
-        if shuffle:
-            dataset = dataset.shuffle(buffer, seed=seed)
-        dataset = dataset.batch(batch_size)
-        if isinstance(dataset.element_spec, tuple):
-            dataset = dataset.map(
-                lambda texts, targets: preprocessor(texts, targets),
-                num_parallel_calls=tf.data.AUTOTUNE,
+            batches = batches.map(
+                self._bucketed_batch, num_parallel_calls=tf.data.AUTOTUNE
             )
         else:
-            dataset = dataset.map(
-                lambda texts: preprocessor(texts), num_parallel_calls=tf.data.AUTOTUNE
+            if shuffle:
+                dataset = dataset.shuffle(buffer, seed=seed)
+            preprocessor = self.preprocessor
+            batches = dataset.batch(batch_size).map(
+                lambda *element: preprocessor(*element),
+                num_parallel_calls=tf.data.AUTOTUNE,
             )
-        return self._for_strategy(dataset).prefetch(tf.data.AUTOTUNE)
+        return self._for_strategy(batches).prefetch(tf.data.AUTOTUNE)
 
     def _for_strategy(self, dataset):
         """Boolean tensors as int32 under an explicit distribution strategy.

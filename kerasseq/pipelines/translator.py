@@ -14,7 +14,6 @@ from kerasseq import export as export_lib
 from kerasseq import registry
 from kerasseq import validation
 from kerasseq.models.translator_model import TranslatorModel
-from kerasseq.pipelines.pipeline import STREAM_SHUFFLE_BUFFER
 from kerasseq.pipelines.pipeline import Pipeline
 from kerasseq.preprocessors.translator_preprocessor import TranslatorPreprocessor
 from kerasseq.samplers import BeamSampler
@@ -323,40 +322,17 @@ class Translator(Pipeline):
                 stacklevel=3,
             )
 
-    def _batches(self, dataset, batch_size, shuffle=False, bucketing=False, size=None):
-        """Sources (and targets) as model batches; buckets by source length."""
-        seed = self.settings.seed
-        buffer = size or STREAM_SHUFFLE_BUFFER
+    def _length_tokenizer(self):
+        """Buckets by source length."""
         preprocessor = self.preprocessor
-        if bucketing:
-            from kerasseq.data import make_batches
+        return preprocessor.source_tokenizer.tokenize, preprocessor.source_length
 
-            batches = make_batches(
-                dataset,
-                preprocessor.source_tokenizer.tokenize,
-                batch_size=batch_size,
-                max_length=preprocessor.source_length,
-                shuffle_buffer=buffer if shuffle else None,
-                seed=seed,
-            )
-            if isinstance(batches.element_spec, tuple):
-
-                def pack(ids, targets):
-                    target_ids, labels, weights = preprocessor.target_inputs(targets)
-                    inputs = preprocessor.source_inputs(ids)
-                    return {**inputs, "target_ids": target_ids}, labels, weights
-
-            else:
-                pack = preprocessor.source_inputs
-            batches = batches.map(pack, num_parallel_calls=tf.data.AUTOTUNE)
-        else:
-            if shuffle:
-                dataset = dataset.shuffle(buffer, seed=seed)
-            batches = dataset.batch(batch_size).map(
-                lambda *element: preprocessor(*element),
-                num_parallel_calls=tf.data.AUTOTUNE,
-            )
-        return self._for_strategy(batches).prefetch(tf.data.AUTOTUNE)
+    def _bucketed_batch(self, source_ids, targets=None):
+        inputs = self.preprocessor.source_inputs(source_ids)
+        if targets is None:
+            return inputs
+        target_ids, labels, weights = self.preprocessor.target_inputs(targets)
+        return {**inputs, "target_ids": target_ids}, labels, weights
 
     # === Building ===
 
