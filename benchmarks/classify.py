@@ -67,7 +67,11 @@ from kerasseq.data import read_jsonl  # noqa: E402
 from kerasseq.data import read_texts_per_label  # noqa: E402
 from kerasseq.pipelines import TextClassifier  # noqa: E402
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from benchlib import EpochTimer  # noqa: E402
+from benchlib import default_data_dir  # noqa: E402
+from text import format_table  # noqa: E402
+
 PARTS = ("imdb", "rt")
 GLOVE = pathlib.Path("glove") / "glove.6B.50d.txt.gz"
 
@@ -115,32 +119,6 @@ GOAL_TIME_FACTOR = 0.6
 GOAL_RT_ACCURACY = 0.78
 
 
-def default_data_dir() -> pathlib.Path:
-    return pathlib.Path(
-        os.environ.get("KERASSEQ_DATA", REPO_ROOT.parent / "shared" / "data")
-    )
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Stamps the start of each epoch and the end of its last batch."""
-
-    def __init__(self):
-        super().__init__()
-        self.epochs = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-        self.last = self.start
-        self.steps = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.last = time.perf_counter()
-        self.steps += 1
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epochs.append(self.last - self.start)
-
-
 def load_imdb(data_dir, limit=None, seed=0):
     """IMDB train and test `LabelledTexts`, each a random `limit` if given.
 
@@ -179,7 +157,7 @@ def run_ours_imdb(train, test, glove, epochs, seed=0, verbose=False):
     accuracy = classifier.evaluate(test.texts, test.labels, batch_size=256)["accuracy"]
     return {
         "accuracy": accuracy,
-        "epoch_seconds": timer.epochs,
+        "epoch_seconds": timer.seconds,
         "evaluate_seconds": time.perf_counter() - start,
     }
 
@@ -232,7 +210,7 @@ def run_peer_imdb(train, test, epochs, seed=0, verbose=False):
     truth = np.array([label == "pos" for label in test.labels])
     return {
         "accuracy": float(np.mean((logits > 0) == truth)),
-        "epoch_seconds": timer.epochs,
+        "epoch_seconds": timer.seconds,
         "evaluate_seconds": time.perf_counter() - start,
     }
 
@@ -397,11 +375,6 @@ def rt_row(rt, folds):
 
 def format_rows(rows) -> str:
     """`benchmarks/text.py`'s table with a pass/FAIL column added."""
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-    try:
-        from text import format_table
-    finally:
-        sys.path.pop(0)
     lines = format_table(rows).split("\n")
     width = max(len(line) for line in lines)
     lines[0] = f"{lines[0]:<{width}}  result"

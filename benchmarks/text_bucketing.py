@@ -41,7 +41,6 @@ import os
 import pathlib
 import statistics
 import sys
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -53,34 +52,12 @@ import kerasseq  # noqa: E402
 from kerasseq.data import make_batches  # noqa: E402
 from kerasseq.data import read_jsonl  # noqa: E402
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from benchlib import EpochTimer  # noqa: E402
+from benchlib import default_data_dir  # noqa: E402
+
 GOAL = ">= 1.8x"
 LAYERS = {"kerasseq": kerasseq.layers.GRU, "keras": keras.layers.GRU}
-
-
-def default_data_dir() -> pathlib.Path:
-    return pathlib.Path(
-        os.environ.get("KERASSEQ_DATA", REPO_ROOT.parent / "shared" / "data")
-    )
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Stamps the start of each epoch and the end of every batch."""
-
-    def __init__(self):
-        super().__init__()
-        self.epochs = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-        self.steps = 0
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.last = time.perf_counter()
-        self.steps += 1
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.epochs.append((self.last - self.start, self.steps))
 
 
 def load_reviews(data_dir, fraction, seed):
@@ -109,7 +86,7 @@ def make_model(layer, vocabulary_size, embedding_dim, units):
 def train_one_epoch(model, dataset):
     timer = EpochTimer()
     model.fit(dataset, epochs=1, shuffle=False, verbose=0, callbacks=[timer])
-    return timer.epochs[0]
+    return timer.seconds[0], timer.steps[0]
 
 
 def run(

@@ -31,6 +31,7 @@ import json
 import os
 import pathlib
 import statistics
+import sys
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -44,16 +45,12 @@ from kerasseq.tokenizers import WordTokenizer  # noqa: E402
 from kerasseq.tokenizers.word_tokenizer import PUNCTUATION  # noqa: E402
 from kerasseq.tokenizers.word_tokenizer import normalize_case_and_space  # noqa: E402
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from benchlib import default_data_dir  # noqa: E402
+
 BATCH_SIZE = 1024
 MAX_TOKENS = 20000
 EPOCHS_PER_REPEAT = 5
-
-
-def default_data_dir() -> pathlib.Path:
-    return pathlib.Path(
-        os.environ.get("KERASSEQ_DATA", REPO_ROOT.parent / "shared" / "data")
-    )
 
 
 def load_imdb_texts(data_dir=None, limit=None) -> list[str]:

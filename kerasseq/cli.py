@@ -37,14 +37,15 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo",
-        help="train, export and reload a small sentiment classifier on the 200 "
-        "sentences gensim installs (no download, about a minute)",
+        help="train a character-level translator from human-readable dates in five "
+        "languages to ISO dates, export it and reload it in a fresh process (no "
+        "download, a few minutes)",
     )
     demo.add_argument(
-        "--epochs", type=_positive_int, default=20, help="training epochs (default 20)"
+        "--epochs", type=_positive_int, default=3, help="training epochs (default 3)"
     )
     demo.add_argument(
-        "--cell", default="gru", help="gru, lstm or simple_rnn (default gru)"
+        "--cell", default="lstm", help="lstm, gru or simple_rnn (default lstm)"
     )
     _add_run_parsers(commands)
     _add_embeddings_parser(commands)
@@ -73,21 +74,25 @@ Relative data paths are read from data.root, else $KERASSEQ_DATA.
 
 example:
   KERASSEQ_DATA=/path/to/data kerasseq train pipelines/sentiment_rt.toml
+  kerasseq train pipelines/dates.toml   # generated data, no data root needed
   kerasseq train pipelines/sentiment_rt.toml --set fit.epochs=1 \\
       --set model.units=32 --set output.overwrite=true
 """
 
 _PREDICT_HELP = """\
-Classifies texts with an exported SavedModel (a folder with saved_model.pb,
-served through its serving_default signature, as TF Serving would) or a saved
-pipeline (a folder with config.toml, as output.save_dir holds). Prints one line
-per text: label<TAB>probability<TAB>text (tabs and newlines of the text shown
-as spaces), or JSON lines with --json.
+Classifies or translates texts with an exported SavedModel (a folder with
+saved_model.pb, served through its serving_default signature, as TF Serving
+would) or a saved pipeline (a folder with config.toml, as output.save_dir
+holds). Prints one line per text: label<TAB>probability<TAB>text for a
+classifier, translation<TAB>score<TAB>text for a translator (the score is the
+log-probability of the translation; tabs and newlines shown as spaces), or
+JSON lines with --json.
 
 examples:
   kerasseq predict saved_models/sentiment_rt/1 "a moving, beautifully shot film"
   kerasseq predict runs/sentiment_rt/pipeline --input reviews.txt --json
   cat reviews.txt | kerasseq predict saved_models/sentiment_rt/1 --input -
+  kerasseq predict saved_models/dates/1 "25th of June, 2009" "3 mars 1987"
 """
 
 
@@ -122,7 +127,9 @@ def _add_run_parsers(commands) -> None:
         description="Loads the pipeline saved at output.save_dir of the run "
         "file and prints its metrics on a split of the run's data. With a saved "
         "pipeline folder instead of a run file, --input names the labelled "
-        "file (.csv/.tsv/.jsonl(.gz) with text and label columns).",
+        "file: for a classifier .csv/.tsv/.jsonl(.gz) with text and label "
+        "columns, for a translator sentence pairs, source<TAB>target a line "
+        "(with a run file of format sentence_pairs, its columns and separator).",
     )
     evaluate.add_argument(
         "target",
@@ -139,20 +146,24 @@ def _add_run_parsers(commands) -> None:
         "--input",
         metavar="FILE",
         default=None,
-        help="a labelled .csv/.tsv/.jsonl(.gz) file (text, label columns) "
-        "to evaluate on instead of a split",
+        help="a labelled .csv/.tsv/.jsonl(.gz) file (text, label columns), or "
+        "for a translator a source<TAB>target file, to evaluate on instead of "
+        "a split",
     )
     predict = commands.add_parser(
         "predict",
         parents=[batch],
-        help="classify texts with an exported SavedModel or a saved pipeline",
+        help="classify or translate texts with an exported SavedModel or a "
+        "saved pipeline",
         description=_PREDICT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     predict.add_argument(
         "model", metavar="PATH", help="SavedModel folder or saved pipeline folder"
     )
-    predict.add_argument("texts", metavar="TEXT", nargs="*", help="texts to classify")
+    predict.add_argument(
+        "texts", metavar="TEXT", nargs="*", help="texts to classify or translate"
+    )
     predict.add_argument(
         "--input",
         metavar="FILE",
@@ -239,6 +250,7 @@ def _evaluate(args) -> int:
     import pathlib
 
     from kerasseq import runs
+    from kerasseq.data import SentencePairs
 
     target = pathlib.Path(args.target).expanduser()
     if target.is_dir():
@@ -249,7 +261,7 @@ def _evaluate(args) -> int:
                 f"{target} is a saved pipeline folder: give --input FILE (a "
                 "labelled .csv/.tsv/.jsonl file), or evaluate with the run file"
             )
-        pipeline = runs.load_pipeline(target)
+        pipeline, run = runs.load_pipeline(target), None
     else:
         run = runs.load_run(target, args.overrides)
         if run.output.save_dir is None:
@@ -259,9 +271,7 @@ def _evaluate(args) -> int:
             )
         pipeline = runs.load_pipeline(runs.output_path(run.output.save_dir))
     if args.input is not None:
-        from kerasseq.data import read_table
-
-        data, name = read_table(args.input), "input"
+        data, name = _read_labelled(args.input, pipeline, run), "input"
     else:
         data, name = runs.read_split(run, args.split), args.split
         if data is None:
@@ -269,10 +279,31 @@ def _evaluate(args) -> int:
                 f"The run {target} has no {name} split: set data.{name} or "
                 f"data.{name}_split"
             )
-    metrics = pipeline.evaluate(data.texts, data.labels, batch_size=args.batch_size)
-    print(f"{name}: {len(data.texts):,} texts")
+    metrics = pipeline.evaluate(*runs.as_xy(data), batch_size=args.batch_size)
+    unit = "pairs" if isinstance(data, SentencePairs) else "texts"
+    print(f"{name}: {len(data):,} {unit}")
     print(runs.format_metrics({name: metrics}))
     return 0
+
+
+def _read_labelled(path, pipeline, run):
+    """The `--input` file of `evaluate`: labelled texts, or sentence pairs."""
+    from kerasseq import data as data_lib
+    from kerasseq.pipelines import Translator
+
+    if not isinstance(pipeline, Translator):
+        return data_lib.read_table(path)
+    options = {}
+    if run is not None and run.data.format == "sentence_pairs":
+        settings = run.data
+        options = {
+            "source_column": settings.source_column,
+            "target_column": settings.target_column,
+            "separator": settings.separator,
+            "encoding": settings.encoding,
+            "errors": settings.errors,
+        }
+    return data_lib.read_sentence_pairs(path, **options)
 
 
 def _export(args) -> int:
@@ -340,6 +371,9 @@ def _predict(args) -> int:
     for text, row in zip(texts, rows):
         if args.json:
             print(json.dumps({"text": text, **row}, ensure_ascii=False))
+        elif "translation" in row:
+            translation = " ".join(row["translation"].split())
+            print(f"{translation}\t{row['score']:.4f}\t{' '.join(text.split())}")
         else:
             probability = row["probability"]
             if isinstance(probability, list):
@@ -374,14 +408,35 @@ def _prediction_rows(probabilities, label_names, labels, multi_label, threshold)
     return rows
 
 
+def _translation_rows(translations, scores):
+    """One dict per text: translation, score."""
+    return [
+        {"translation": translation, "score": float(score)}
+        for translation, score in zip(translations, scores)
+    ]
+
+
 def _predict_saved_model(path, texts, batch_size):
-    """Through `serving_default`, as TF Serving would; no kerasseq code."""
+    """Through `serving_default`, as TF Serving would; no kerasseq code.
+
+    A translator's SavedModel (outputs `translation` and `score`) gives
+    translation rows, a classifier's (`label`, `probabilities`) label rows.
+    """
     import json
     import tomllib
 
     import numpy as np
     import tensorflow as tf
 
+    serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+    if "translation" in serve.structured_outputs:
+        translations, scores = [], []
+        for start in range(0, len(texts), batch_size):
+            batch = tf.constant(texts[start : start + batch_size], tf.string)
+            outputs = serve(texts=batch)
+            translations += [t.decode("utf-8") for t in outputs["translation"].numpy()]
+            scores += outputs["score"].numpy().tolist()
+        return _translation_rows(translations, scores)
     assets = path / "assets"
     label_names, multi_label, threshold = None, False, 0.5
     if (assets / "labels.json").is_file():
@@ -392,7 +447,6 @@ def _predict_saved_model(path, texts, batch_size):
         settings = tomllib.loads((assets / "config.toml").read_text("utf-8"))
         multi_label = bool(settings.get("multi_label", False))
         threshold = float(settings.get("threshold", 0.5))
-    serve = tf.saved_model.load(str(path)).signatures["serving_default"]
     labels, probabilities = [], []
     for start in range(0, len(texts), batch_size):
         outputs = serve(texts=tf.constant(texts[start : start + batch_size], tf.string))
@@ -404,8 +458,14 @@ def _predict_saved_model(path, texts, batch_size):
 
 def _predict_pipeline(path, texts, batch_size):
     from kerasseq import runs
+    from kerasseq.pipelines import Translator
 
     pipeline = runs.load_pipeline(path)
+    if isinstance(pipeline, Translator):
+        translations, scores = pipeline.translate(
+            texts, return_scores=True, batch_size=batch_size
+        )
+        return _translation_rows(translations, scores)
     probabilities = pipeline.predict_proba(texts, batch_size=batch_size)
     predictions = pipeline._decode(probabilities)
     settings = pipeline.settings

@@ -1,29 +1,27 @@
-"""The embedded demo (`make demo`, `kerasseq demo`): the whole workflow offline.
+"""The embedded demo (`make demo`, `kerasseq demo`): date normalisation, offline.
 
-It needs nothing but what pip installs: the 200 movie-review sentences that
-gensim ships as test data (`gensim/test/test_data/pang_lee_polarity.cor`, 100
-negative and 100 positive, from Pang & Lee's sentence polarity data, in
-fastText's `__label__` format, Windows-1252 encoded). On them it
+The attention exercise of the Sequence Models course, made multilingual:
+translate human-readable dates ("25th of June, 2009", "2009년 6월 25일
+목요일", "Donnerstag, 9. November 1989") into ISO `YYYY-MM-DD`, character by
+character, with an attentional encoder-decoder. Nothing is downloaded: the
+dates are written by Babel's CLDR formats (`kerasseq.data.dates`). The demo
 
-1. reads the file with `kerasseq.data.read_fasttext` and holds out a
-   stratified 20% (40 sentences);
-2. trains Word2Vec vectors on the 160 training sentences with
-   `kerasseq.embeddings.train_word2vec`, written to a word2vec text file;
-3. trains a `TextClassifier` (bidirectional GRU, attention pooling) whose
-   embedding starts from that file for a fixed number of epochs, and reports
-   held-out accuracy and macro-F1 (the held-out sentences are also scored
-   after each epoch for the plotted curves; nothing is chosen on them);
-4. shows the attention weights of a held-out sentence (`explain`);
-5. exports a SavedModel to `saved_models/demo/1` (relative to the current
+1. generates 20,000 dates in English, Korean, French, German and Spanish
+   (about fifty formats) and holds out 10 % of the days
+   (`split_dates(by="target")`): no held-out day is seen in training, in any
+   format;
+2. trains a character-level `Translator` (bidirectional LSTM encoder,
+   LSTM decoder with Bahdanau attention and input feeding) for 3 epochs;
+3. reports held-out exact match (greedy decoding) and character BLEU, with
+   a few held-out translations;
+4. exports a SavedModel to `saved_models/dates/1` (relative to the current
    folder; `export` checks it in a fresh process);
-6. reloads it in another fresh Python process that imports only TensorFlow
-   and classifies two sentences;
-7. plots the training curves and the token weights (if matplotlib is
-   installed).
+5. reloads it in another fresh Python process that imports only TensorFlow
+   and translates a few raw strings;
+6. writes the attention heatmap of one of them, and the training curves, to
+   PNG files (if matplotlib is installed).
 
-160 sentences are far too few for a good sentiment model: the held-out
-figures are modest and noisy. The demo shows the workflow;
-`pipelines/sentiment_rt.toml` is the real recipe (10,662 sentences).
+`pipelines/dates.toml` holds the same recipe for `kerasseq train`.
 """
 
 import dataclasses
@@ -31,21 +29,39 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 
 import keras
-import numpy as np
 
 from kerasseq import registry
 from kerasseq import validation
 
-# Two sentences for the fresh-process check (not in the corpus).
-SENTENCES = [
-    "a moving , beautifully acted and often funny film .",
-    "a dull , tedious mess that is far too long .",
-]
+# Raw strings for the fresh-process step, with their ISO dates (each is one of
+# the default formats; tests check the pairs with `render_date`).
+SENTENCES = (
+    ("25th of June, 2009", "2009-06-25"),
+    ("2009년 6월 25일 목요일", "2009-06-25"),
+    ("Donnerstag, 9. November 1989", "1989-11-09"),
+    ("vendredi 14 juillet 1989", "1989-07-14"),
+    ("20 de julio de 1969", "1969-07-20"),
+)
+# The sentence whose attention heatmap is drawn.
+HEATMAP_SENTENCE = SENTENCES[0][0]
+
+# The recipe (as pipelines/dates.toml).
+SIZE = 20000
+HELD_OUT = 0.1
+RECIPE = {
+    "tokenizer": "char",
+    "bidirectional_encoder": True,
+    "units": 64,
+    "attention": "bahdanau",
+    "learning_rate": 3e-3,
+    "clipnorm": 1.0,
+}
+BATCH_SIZE = 64
+GOAL_EXACT_MATCH = 0.98
 
 
 @dataclasses.dataclass
@@ -53,105 +69,42 @@ class DemoResult:
     """What `run` did, for tests and callers.
 
     Attributes:
-        train_size: Number of training sentences.
-        test_size: Number of held-out sentences.
+        train_size: Number of training pairs.
+        test_size: Number of held-out pairs (days never seen in training).
         epochs: Epochs trained.
-        accuracy: Held-out accuracy in `[0, 1]`.
-        macro_f1: Held-out macro-F1 in `[0, 1]`.
-        vocabulary_size: Words with a Word2Vec vector.
-        explained_text: The held-out sentence passed to `explain`.
-        token_weights: Its `(token, weight)` pairs from `explain`.
+        exact_match: Held-out exact match in `[0, 1]`, greedy decoding.
+        bleu: Held-out character BLEU (sacrebleu, 0-100).
         export_dir: Absolute path of the exported SavedModel.
-        sentences: The texts classified in the fresh process.
-        fresh_labels: The SavedModel's labels for them, in that process.
-        fresh_probabilities: Its probabilities, one row per sentence, columns
-            in `label_names` order.
-        predicted_labels: `TextClassifier.predict` on the same sentences.
-        predicted_probabilities: `TextClassifier.predict_proba` on them.
-        label_names: The classes, in column order.
-        plot_paths: The PNG files written (empty without matplotlib).
+        sentences: The raw strings translated in the fresh process.
+        expected: Their ISO dates.
+        fresh_translations: The SavedModel's translations of them, in that
+            process.
+        translations: `Translator.translate` on the same strings, here.
+        plot_paths: The PNG files written: the attention heatmap, then the
+            training history (empty without matplotlib).
         seconds: Wall-clock time of the whole run.
     """
 
     train_size: int
     test_size: int
     epochs: int
-    accuracy: float
-    macro_f1: float
-    vocabulary_size: int
-    explained_text: str
-    token_weights: list
+    exact_match: float
+    bleu: float
     export_dir: str
     sentences: list
-    fresh_labels: list
-    fresh_probabilities: list
-    predicted_labels: list
-    predicted_probabilities: list
-    label_names: list
+    expected: list
+    fresh_translations: list
+    translations: list
     plot_paths: list
     seconds: float
 
 
-def corpus_path() -> str:
-    """The path of gensim's `pang_lee_polarity.cor` test file.
-
-    Raises:
-        FileNotFoundError: gensim is installed without its test data.
-    """
-    import gensim
-
-    path = os.path.join(
-        os.path.dirname(gensim.__file__), "test", "test_data", "pang_lee_polarity.cor"
-    )
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"The demo reads gensim's test data, but {path!r} is missing; "
-            "reinstall gensim from its wheel (`pip install --force-reinstall "
-            "gensim`)"
-        )
-    return path
-
-
-def stratified_split(
-    labels, test_fraction: float = 0.2, seed: int = 0
-) -> tuple[list[int], list[int]]:
-    """Indices of a stratified train / test split.
-
-    Each label keeps `round(test_fraction * count)` of its examples for the
-    test side, drawn with NumPy's generator seeded by `seed`.
-
-    Returns:
-        The sorted train indices and the sorted test indices.
-
-    Example:
-
-    >>> from kerasseq.demo import stratified_split
-    >>> train, test = stratified_split(["a"] * 5 + ["b"] * 10, 0.2, seed=0)
-    >>> len(train), len(test), sum(index >= 5 for index in test)
-    (12, 3, 2)
-    """
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(
-            "`test_fraction` must be in (0, 1), received: "
-            f"test_fraction={test_fraction!r}"
-        )
-    rng = np.random.default_rng(seed)
-    labels = list(labels)
-    test = []
-    for label in sorted(set(labels)):
-        indices = [i for i, item in enumerate(labels) if item == label]
-        count = int(round(test_fraction * len(indices)))
-        test.extend(rng.permutation(indices)[:count].tolist())
-    test = sorted(test)
-    chosen = set(test)
-    return [i for i in range(len(labels)) if i not in chosen], test
-
-
 def run(
-    epochs: int = 20,
-    cell: str = "gru",
-    export_dir="saved_models/demo/1",
-    plot_dir="runs/demo",
+    epochs: int = 3,
+    cell: str = "lstm",
+    size: int = SIZE,
+    export_dir="saved_models/dates/1",
+    plot_dir="runs/dates",
     seed: int = 0,
     seconds: float | None = None,
     verbose: bool = True,
@@ -159,15 +112,16 @@ def run(
     """Runs the demo (see the module docstring) and returns what it found.
 
     Args:
-        epochs: Training epochs. Defaults to `20`.
-        cell: Recurrent cell (`"gru"`, `"lstm"`, `"simple_rnn"`). Defaults
-            to `"gru"`.
+        epochs: Training epochs. Defaults to `3`.
+        cell: Recurrent cell of the encoder and decoder (`"lstm"`, `"gru"`,
+            `"simple_rnn"`). Defaults to `"lstm"`.
+        size: Positive integer, the number of generated date pairs (10 % of
+            the days are held out). Defaults to `20000`.
         export_dir: Where the SavedModel goes (replaced if it exists).
-            Defaults to `"saved_models/demo/1"`, relative to the current
+            Defaults to `"saved_models/dates/1"`, relative to the current
             folder.
-        plot_dir: Folder of the PNG plots. Defaults to `"runs/demo"`.
-        seed: Seed of the split, the vectors and the classifier. Defaults
-            to `0`.
+        plot_dir: Folder of the PNG plots. Defaults to `"runs/dates"`.
+        seed: Seed of the data, the split and the weights. Defaults to `0`.
         seconds: Optional cap on the training time: training stops after
             the first epoch that ends past it. Defaults to `None` (all
             `epochs`).
@@ -178,6 +132,12 @@ def run(
     """
     epochs = validation.check_positive_int("epochs", epochs)
     registry.get_cell_class(cell)  # An unknown name fails here, not after training.
+    size = validation.check_positive_int("size", size)
+    if size < 20:
+        raise ValueError(
+            "`size` must be at least 20 (some days are held out), received: "
+            f"size={size}"
+        )
     if seconds is not None and not seconds > 0:
         raise ValueError(
             f"`seconds` must be positive or None, received: seconds={seconds!r}"
@@ -187,201 +147,144 @@ def run(
     export_dir = os.path.abspath(os.fspath(export_dir))
     plot_dir = os.path.abspath(os.fspath(plot_dir))
 
-    from kerasseq.data import read_fasttext
-    from kerasseq.embeddings import train_word2vec
-    from kerasseq.pipelines import TextClassifier
-    from kerasseq.tokenizers import WordTokenizer
+    from kerasseq.data.dates import DEFAULT_LOCALES
+    from kerasseq.data.dates import date_formats
+    from kerasseq.data.dates import generate_dates
+    from kerasseq.data.dates import split_dates
+    from kerasseq.pipelines import Translator
 
     # === 1. Data ===
-    path = corpus_path()
-    data = read_fasttext(path, encoding="cp1252")  # As the original release.
-    train_ids, test_ids = stratified_split(data.labels, 0.2, seed=seed)
-    train_texts = [data.texts[i] for i in train_ids]
-    train_labels = [data.labels[i] for i in train_ids]
-    test_texts = [data.texts[i] for i in test_ids]
-    test_labels = [data.labels[i] for i in test_ids]
-    counts = ", ".join(
-        f"{name} {data.labels.count(name)}" for name in sorted(set(data.labels))
-    )
-    say(f"== 1/6 Data: {len(data.texts)} movie-review sentences installed by gensim")
-    say(f"   {path}")
+    pairs = generate_dates(size, seed=seed)
+    train, test = split_dates(pairs, held_out=HELD_OUT, seed=seed, by="target")
+    formats = sum(len(names) for names in date_formats().values())
     say(
-        f"   labels: {counts}; {len(train_texts)} for training, "
-        f"{len(test_texts)} held out (stratified, seed {seed})"
+        f"== 1/6 Data: {size:,} dates in {formats} formats of "
+        f"{', '.join(DEFAULT_LOCALES)} (Babel's CLDR patterns, generated offline)"
     )
+    say(
+        f"   {len(train):,} for training, {len(test):,} held out: 10 % of the "
+        "days, never seen in training in any format"
+    )
+    for source, target in list(zip(train.sources, train.targets))[:4]:
+        say(f"   {source!r:>34} -> {target}")
 
-    with tempfile.TemporaryDirectory(prefix="kerasseq-demo-") as tmp:
-        # === 2. Word2Vec ===
-        # Tokenized as the classifier tokenizes, so every training word
-        # finds its vector.
-        tokens = WordTokenizer()(train_texts).to_list()
-        sentences = [[token.decode("utf-8") for token in row] for row in tokens]
-        vectors = train_word2vec(
-            sentences,
-            vector_size=32,
-            window=5,
-            min_count=1,
-            epochs=50,
-            sample=0,
-            seed=seed,
-        )
-        vectors_path = os.path.join(tmp, "word2vec.txt")
-        vectors.save_word2vec_format(vectors_path, binary=False)
-        say(
-            "== 2/6 Word2Vec vectors (kerasseq.embeddings.train_word2vec) on "
-            "the training sentences"
-        )
-        say(
-            f"   {len(vectors.index_to_key):,} words x {vectors.vector_size} "
-            "dimensions, in a word2vec text file"
-        )
+    # === 2. Training ===
+    translator = Translator(cell=cell, seed=seed + 1, **RECIPE)
+    say(
+        f"== 2/6 Translator: characters in, characters out; bidirectional "
+        f"{cell.upper()}({RECIPE['units']}) encoder, {cell.upper()} decoder with "
+        f"Bahdanau attention; {epochs} epochs"
+    )
+    callbacks = [_EpochReport(say, seconds)]
+    fit_start = time.perf_counter()
+    history = translator.fit(
+        train.sources,
+        train.targets,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        verbose=0,
+        callbacks=callbacks,
+    )
+    epochs_run = len(history.history["loss"])
+    say(f"   trained {epochs_run} epochs in {time.perf_counter() - fit_start:.0f} s")
 
-        # === 3. Classifier ===
-        clf = TextClassifier(
-            cell=cell,
-            bidirectional=True,
-            units=16,
-            pooling="attention",
-            embeddings=vectors_path,
-            dropout=0.2,
-            learning_rate=3e-3,
-            seed=seed,
-        )
-        say(
-            f"== 3/6 TextClassifier: Bidirectional {cell.upper()}(16) + attention "
-            f"pooling, embedding from those vectors, {epochs} epochs"
-        )
-        callbacks = [_TimeLimit(seconds)] if seconds is not None else None
-        fit_start = time.perf_counter()
-        history = clf.fit(
-            train_texts,
-            train_labels,
-            validation_data=(test_texts, test_labels),
-            epochs=epochs,
-            batch_size=16,
-            verbose=0,
-            callbacks=callbacks,
-        )
-    losses = history.history["loss"]
-    epochs_run = len(losses)
+    # === 3. Held-out quality ===
+    metrics = translator.evaluate(test.sources, test.targets, batch_size=256)
+    verdict = "goal met" if metrics["exact_match"] >= GOAL_EXACT_MATCH else "BELOW"
+    say(f"== 3/6 Held-out days ({len(test):,} dates, greedy decoding)")
     say(
-        f"   trained {epochs_run} epochs in {time.perf_counter() - fit_start:.0f} s; "
-        f"training loss {losses[0]:.2f} -> {losses[-1]:.2f}"
+        f"   exact match {metrics['exact_match']:.4f} (goal {GOAL_EXACT_MATCH}: "
+        f"{verdict}), character BLEU {metrics['bleu']:.1f}"
     )
-    metrics = clf.evaluate(test_texts, test_labels)
-    say(
-        f"   held-out ({len(test_texts)} sentences): accuracy "
-        f"{metrics['accuracy']:.3f}, macro-F1 {metrics['macro_f1']:.3f} "
-        f"(chance 0.5; one standard error {_standard_error(len(test_texts)):.2f})"
-    )
-    say(
-        f"   Modest by design: {len(train_texts)} training sentences are far "
-        "too few; this shows the workflow."
-    )
-    say(
-        "   The real recipe: kerasseq train pipelines/sentiment_rt.toml "
-        "(10,662 sentences, GloVe)."
-    )
+    shown = test.sources[:3]
+    for source, translation in zip(shown, translator.translate(shown)):
+        say(f"   {source!r:>34} -> {translation}")
 
-    # === 4. Attention weights ===
-    explained = test_texts[0]
-    weights = clf.explain(explained)
-    predicted = clf.predict([explained])[0]
-    top = sorted(weights, key=lambda pair: -pair[1])[:5]
-    say("== 4/6 Attention weights of a held-out sentence (clf.explain)")
-    say(f'   "{explained}"')
-    say(f"   predicted {predicted}, true {test_labels[0]}; top tokens:")
-    say("   " + ", ".join(f"{token} {weight:.2f}" for token, weight in top))
-
-    # === 5. Export ===
-    clf.export(export_dir, check_texts=SENTENCES, overwrite=True)
-    say("== 5/6 Exported SavedModel (serving_default: texts -> label, probabilities)")
+    # === 4. Export ===
+    check_texts = [text for text, _ in SENTENCES]
+    translator.export(export_dir, check_texts=check_texts, overwrite=True)
+    say("== 4/6 Exported SavedModel (serving_default: texts -> translation, score)")
     say(f"   {_display_path(export_dir)}")
 
-    # === 6. Fresh process ===
-    fresh = _classify_in_fresh_process(export_dir, SENTENCES)
-    predicted_labels = clf.predict(SENTENCES)
-    predicted_probabilities = clf.predict_proba(SENTENCES)
-    label_names = fresh["label_names"]
-    say("== 6/6 Reloaded in a fresh Python process that imports only TensorFlow")
-    for text, label, row in zip(
-        SENTENCES, fresh["label"], fresh["probabilities"], strict=True
-    ):
-        probabilities = ", ".join(
-            f"{name} {value:.2f}" for name, value in zip(label_names, row, strict=True)
-        )
-        say(f'   {label:<4} ({probabilities})  "{text}"')
-    same = fresh["label"] == [str(label) for label in predicted_labels] and np.allclose(
-        fresh["probabilities"], predicted_probabilities, atol=1e-5
+    # === 5. Fresh process ===
+    fresh = _translate_in_fresh_process(export_dir, check_texts)
+    translations = translator.translate(check_texts)
+    say("== 5/6 Reloaded in a fresh Python process that imports only TensorFlow")
+    for (text, expected), translation in zip(SENTENCES, fresh, strict=True):
+        mark = "ok" if translation == expected else f"expected {expected}"
+        say(f"   {text!r:>34} -> {translation}  ({mark})")
+    same = fresh == translations
+    say(
+        "   same answers as translator.translate in this process: "
+        f"{'yes' if same else 'NO'}"
     )
-    say(f"   same answers as clf.predict in this process: {'yes' if same else 'NO'}")
 
-    # === Plots ===
-    title = f"clf.explain: predicted {predicted}, true {test_labels[0]}"
-    plot_paths = _plots(history, weights, title, plot_dir, say)
+    # === 6. Plots ===
+    plot_paths = _plots(translator, history, plot_dir, say)
     elapsed = time.perf_counter() - start
     say(f"Done in {elapsed:.0f} s.")
     return DemoResult(
-        train_size=len(train_texts),
-        test_size=len(test_texts),
+        train_size=len(train),
+        test_size=len(test),
         epochs=epochs_run,
-        accuracy=metrics["accuracy"],
-        macro_f1=metrics["macro_f1"],
-        vocabulary_size=len(vectors.index_to_key),
-        explained_text=explained,
-        token_weights=weights,
+        exact_match=metrics["exact_match"],
+        bleu=metrics["bleu"],
         export_dir=export_dir,
-        sentences=list(SENTENCES),
-        fresh_labels=fresh["label"],
-        fresh_probabilities=fresh["probabilities"],
-        predicted_labels=list(predicted_labels),
-        predicted_probabilities=predicted_probabilities.tolist(),
-        label_names=label_names,
+        sentences=check_texts,
+        expected=[iso for _, iso in SENTENCES],
+        fresh_translations=fresh,
+        translations=translations,
         plot_paths=plot_paths,
         seconds=elapsed,
     )
 
 
-class _TimeLimit(keras.callbacks.Callback):
-    """Stops training after the first epoch that ends past `seconds`."""
+class _EpochReport(keras.callbacks.Callback):
+    """Prints one line per epoch; stops after the epoch that ends past `seconds`."""
 
-    def __init__(self, seconds):
+    def __init__(self, say, seconds=None):
         super().__init__()
+        self.say = say
         self.seconds = seconds
 
     def on_train_begin(self, logs=None):
-        self.start = time.perf_counter()
+        self.start = self.epoch_start = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        if time.perf_counter() - self.start > self.seconds:
+        logs = logs or {}
+        now = time.perf_counter()
+        self.say(
+            f"   epoch {epoch + 1}: loss {logs.get('loss', float('nan')):.4f}, "
+            f"token accuracy {logs.get('token_accuracy', float('nan')):.4f} "
+            f"({now - self.epoch_start:.0f} s)"
+        )
+        if self.seconds is not None and now - self.start > self.seconds:
             self.model.stop_training = True
 
 
-# Runs in the fresh process: TensorFlow only (and json, to read the labels
-# that travel in the SavedModel's assets).
-_CLASSIFY_SCRIPT = textwrap.dedent(
+# Runs in the fresh process: TensorFlow only.
+_TRANSLATE_SCRIPT = textwrap.dedent(
     """
-    import json, os, sys
+    import json, sys
     import tensorflow as tf
     path, texts = sys.argv[1], json.loads(sys.argv[2])
     serve = tf.saved_model.load(path).signatures["serving_default"]
     outputs = serve(texts=tf.constant(texts))
-    with open(os.path.join(path, "assets", "labels.json"), encoding="utf-8") as f:
-        label_names = json.load(f)["label_names"]
     print(json.dumps({
-        "label": [label.decode("utf-8") for label in outputs["label"].numpy()],
-        "probabilities": outputs["probabilities"].numpy().tolist(),
-        "label_names": label_names,
+        "translation": [t.decode("utf-8") for t in outputs["translation"].numpy()],
         "kerasseq_imported": "kerasseq" in sys.modules,
     }))
     """
 )
 
 
-def _classify_in_fresh_process(export_dir, texts) -> dict:
-    """Classifies `texts` with the SavedModel in a new `sys.executable`."""
+def _translate_in_fresh_process(export_dir, texts) -> list:
+    """Translates `texts` with the SavedModel in a new `sys.executable`."""
     result = subprocess.run(
-        [sys.executable, "-c", _CLASSIFY_SCRIPT, export_dir, json.dumps(texts)],
+        [sys.executable, "-c", _TRANSLATE_SCRIPT, export_dir, json.dumps(texts)],
         capture_output=True,
         text=True,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
@@ -391,40 +294,35 @@ def _classify_in_fresh_process(export_dir, texts) -> dict:
     )
     if result.returncode != 0:
         raise RuntimeError(
-            f"The fresh process could not classify with {export_dir!r}:\n"
+            f"The fresh process could not translate with {export_dir!r}:\n"
             f"{result.stderr[-3000:]}"
         )
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    if answer.pop("kerasseq_imported"):
+    if answer["kerasseq_imported"]:
         raise RuntimeError("The fresh process imported kerasseq")
-    return answer
+    return answer["translation"]
 
 
-def _plots(history, weights, title, plot_dir, say) -> list:
-    """Writes the history and token-weight PNGs; none without matplotlib."""
+def _plots(translator, history, plot_dir, say) -> list:
+    """Writes the attention heatmap and history PNGs; none without matplotlib."""
     from kerasseq import plotting
 
     try:
         paths = [
-            plotting.plot_history(history, os.path.join(plot_dir, "history.png")),
-            plotting.plot_token_weights(
-                weights,
-                os.path.join(plot_dir, "token_weights.png"),
-                title=title,
+            translator.plot_attention(
+                HEATMAP_SENTENCE, os.path.join(plot_dir, "attention.png")
             ),
+            plotting.plot_history(history, os.path.join(plot_dir, "history.png")),
         ]
     except ImportError:
         say(
-            'Plots skipped: matplotlib is not installed (pip install "kerasseq[plot]").'
+            "== 6/6 Plots skipped: matplotlib is not installed "
+            '(pip install "kerasseq[plot]").'
         )
         return []
-    say("Plots: " + ", ".join(_display_path(path) for path in paths))
+    say(f"== 6/6 Attention heatmap of {HEATMAP_SENTENCE!r}: {_display_path(paths[0])}")
+    say(f"   training curves: {_display_path(paths[1])}")
     return paths
-
-
-def _standard_error(count) -> float:
-    """The standard error of an accuracy near 0.5 measured on `count` texts."""
-    return float(np.sqrt(0.25 / count))
 
 
 def _display_path(path) -> str:

@@ -22,10 +22,25 @@ epochs = 5
 save_dir = "runs/rt"
 ```
 
+A translator reads sentence pairs instead, from a file or generated:
+
+```toml
+pipeline = "translator"
+
+[model]
+tokenizer = "char"
+
+[data]
+format = "dates"        # or "sentence_pairs", with train = "spa-eng/spa.txt"
+size = 20000
+test_split = 0.1
+```
+
 `load_run` reads it into a `RunConfig` (dataclasses filled by
 `kerasseq.config`: unknown keys are rejected with a did-you-mean naming the
 dotted key, including `model.xxx`, which the pipeline's `config_class`
-checks), `read_split` reads the data, and `train` fits, evaluates, saves and
+checks), `read_splits` reads the data (`LabelledTexts` for a classifier,
+`SentencePairs` for a translator), and `train` fits, evaluates, saves and
 exports. `pipelines/README.md` documents every key.
 
 Paths:
@@ -35,7 +50,8 @@ Paths:
   environment variable; with neither, a relative data path is an error
   saying to set one. A relative `data.root` is relative to the current
   folder.
-- A relative `model.embeddings` is looked up in the current folder first,
+- A relative `model.embeddings` (a translator's `model.source_embeddings`,
+  `model.target_embeddings`) is looked up in the current folder first,
   then in the data root (`glove/glove.6B.50d.txt.gz` finds the shared GloVe
   file); a name that is neither (a gensim-data name such as
   `glove-wiki-gigaword-50`) is passed on as is.
@@ -44,6 +60,7 @@ Paths:
 """
 
 import dataclasses
+import datetime
 import difflib
 import json
 import os
@@ -59,26 +76,79 @@ import numpy as np
 from kerasseq import config as config_lib
 from kerasseq import validation
 from kerasseq.data import LabelledTexts
+from kerasseq.data import SentencePairs
 from kerasseq.data.text_file import check_encoding
 from kerasseq.pipelines import Pipeline
 from kerasseq.pipelines import TextClassifier
+from kerasseq.pipelines import Translator
 
 # Pipeline names a run file's `pipeline` key may hold.
-PIPELINES: dict[str, type[Pipeline]] = {"text_classifier": TextClassifier}
+PIPELINES: dict[str, type[Pipeline]] = {
+    "text_classifier": TextClassifier,
+    "translator": Translator,
+}
+# The `data.format`s each pipeline reads: labelled texts or sentence pairs.
+PIPELINE_FORMATS: dict[str, tuple[str, ...]] = {
+    "text_classifier": ("table", "fasttext", "texts_per_label"),
+    "translator": ("sentence_pairs", "dates"),
+}
+PAIR_FORMATS = ("sentence_pairs", "dates")
 
 SPLITS = ("train", "validation", "test")
 DATA_ENV = "KERASSEQ_DATA"
 _TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson")
+# `model` keys holding pretrained vectors, resolved as paths (see
+# `resolve_embeddings`): the classifier's, and the translator's two sides.
+EMBEDDINGS_KEYS = ("embeddings", "source_embeddings", "target_embeddings")
 
 DataFiles = str | dict[str, str]
+
+# The `[data]` keys that only some formats read, with their defaults. In
+# `DataConfig` they default to `None`, so that one given with another format
+# is an error; `DataConfig` then fills in the defaults of its format's keys
+# (`None` here: the reader's own default).
+FORMAT_KEYS: dict[str, dict[str, Any]] = {
+    "table": {"text_column": "text", "label_column": "label", "header": True},
+    "fasttext": {"label_prefix": "__label__"},
+    "texts_per_label": {},
+    "sentence_pairs": {
+        "source_column": 0,
+        "target_column": 1,
+        "separator": "\t",
+        "max_words": None,
+    },
+    "dates": {
+        "size": None,
+        "locales": None,
+        "start": None,
+        "end": None,
+        "formats": None,
+        "lowercase": 0.25,
+    },
+}
+# The keys of the formats that read files, which "dates" (generated) has not.
+FILE_KEYS: dict[str, Any] = {
+    "train": None,
+    "validation": None,
+    "test": None,
+    "encoding": "utf-8",
+    "errors": "strict",
+}
 
 
 @dataclasses.dataclass
 class DataConfig:
-    """The `[data]` table: files, their format, and the held-out splits."""
+    """The `[data]` table: files (or generated pairs), their format, the splits.
 
-    train: DataFiles
-    format: Literal["table", "fasttext", "texts_per_label"] = "table"
+    Keys that belong to other formats than `format` (see `FORMAT_KEYS` and
+    `FILE_KEYS`) are errors; the keys of `format` left unset get their
+    defaults.
+    """
+
+    train: DataFiles | None = None
+    format: Literal[
+        "table", "fasttext", "texts_per_label", "sentence_pairs", "dates"
+    ] = "table"
     root: str | None = None
     validation: DataFiles | None = None
     test: DataFiles | None = None
@@ -86,14 +156,36 @@ class DataConfig:
     test_split: float = 0.0
     seed: int = 0
     limit: int | None = None
-    text_column: str | int = "text"
-    label_column: str | int = "label"
-    header: bool = True
-    label_prefix: str = "__label__"
-    encoding: str = "utf-8"
-    errors: str = "strict"
+    # "table"
+    text_column: str | int | None = None
+    label_column: str | int | None = None
+    header: bool | None = None
+    # "fasttext"
+    label_prefix: str | None = None
+    # every format but "dates"
+    encoding: str | None = None
+    errors: str | None = None
+    # "sentence_pairs"
+    source_column: int | None = None
+    target_column: int | None = None
+    separator: str | None = None
+    max_words: int | None = None
+    # "dates"
+    size: int | None = None
+    locales: list[str] | None = None
+    # A TOML date (1950-01-01) or an ISO string, kept as the ISO string.
+    start: Any = None
+    end: Any = None
+    formats: list[str] | None = None
+    lowercase: float | None = None
 
     def __post_init__(self):
+        self._check_format_keys()
+        if self.format != "dates" and self.train is None:
+            raise config_lib.ConfigError(
+                "Missing required config key: `data.train` (the training file; "
+                f"only format = 'dates' has none), received: format={self.format!r}"
+            )
         for name in SPLITS:
             value = getattr(self, name)
             if value is None:
@@ -131,7 +223,8 @@ class DataConfig:
                 f"test_split={self.test_split!r}"
             )
         validation.check_positive_int("limit", self.limit, allow_none=True)
-        check_encoding(self.encoding, self.errors)
+        if self.format != "dates":
+            check_encoding(self.encoding, self.errors)
         if self.format == "table":
             for name in ("text_column", "label_column"):
                 column = getattr(self, name)
@@ -140,6 +233,85 @@ class DataConfig:
                         f"`{name}` may be a column index only with header = "
                         f"false (and not negative), received: {name}={column!r}"
                     )
+        elif self.format == "sentence_pairs":
+            self._check_pair_columns()
+        elif self.format == "dates":
+            self._check_dates()
+
+    def _check_format_keys(self):
+        """Rejects the keys of other formats; fills in those of `format`."""
+        own = dict(FORMAT_KEYS[self.format])
+        if self.format != "dates":
+            own.update(FILE_KEYS)
+        for key in [*FILE_KEYS, *(k for keys in FORMAT_KEYS.values() for k in keys)]:
+            value = getattr(self, key)
+            if key in own or value is None:
+                continue
+            if key in FILE_KEYS:
+                reason = "the pairs are generated, not read from files"
+            else:
+                owner = next(f for f, keys in FORMAT_KEYS.items() if key in keys)
+                reason = f"it is a key of format={owner!r}"
+            raise ValueError(
+                f"`{key}` has no meaning with format={self.format!r} ({reason}), "
+                f"received: {key}={value!r}"
+            )
+        for key, default in own.items():
+            if getattr(self, key) is None:
+                setattr(self, key, default)
+
+    def _check_pair_columns(self):
+        for name in ("source_column", "target_column"):
+            value = getattr(self, name)
+            if value < 0:
+                raise ValueError(
+                    f"`{name}` must be a 0-based column index, received: "
+                    f"{name}={value!r}"
+                )
+        if self.source_column == self.target_column:
+            raise ValueError(
+                "`source_column` and `target_column` must differ, received: "
+                f"source_column={self.source_column!r}, "
+                f"target_column={self.target_column!r}"
+            )
+        if not self.separator:
+            raise ValueError(
+                "`separator` must be a non-empty string, received: "
+                f"separator={self.separator!r}"
+            )
+        validation.check_positive_int("max_words", self.max_words, allow_none=True)
+
+    def _check_dates(self):
+        from kerasseq.data import dates
+
+        if self.size is None:
+            raise ValueError(
+                "`size` (the number of pairs to generate) is required with "
+                "format='dates'"
+            )
+        validation.check_positive_int("size", self.size)
+        if not 0.0 <= self.lowercase <= 1.0:
+            raise ValueError(
+                "`lowercase` must be a fraction in [0, 1], received: "
+                f"lowercase={self.lowercase!r}"
+            )
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if isinstance(value, datetime.datetime):
+                value = value.date()
+            if isinstance(value, datetime.date):
+                setattr(self, name, value.isoformat())
+        arguments = self.dates_arguments()
+        arguments.pop("lowercase")
+        dates.date_formats(**arguments)  # checks locales, formats, start, end
+
+    def dates_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of `generate_dates` (but `n`, `seed`) set here."""
+        return {
+            key: getattr(self, key)
+            for key in ("locales", "start", "end", "formats", "lowercase")
+            if getattr(self, key) is not None
+        }
 
 
 @dataclasses.dataclass
@@ -193,7 +365,9 @@ class RunConfig:
     """A whole run file (see the module docstring and `pipelines/README.md`).
 
     Attributes:
-        pipeline: A key of `PIPELINES` (`"text_classifier"`).
+        pipeline: A key of `PIPELINES` (`"text_classifier"`,
+            `"translator"`); it decides the `data.format`s allowed
+            (`PIPELINE_FORMATS`).
         model: The pipeline's settings, checked against its `config_class`
             (unknown keys are reported as `model.xxx`); kept as a dict so
             that it is passed on unchanged.
@@ -217,6 +391,20 @@ class RunConfig:
         config_lib.from_dict(
             pipeline_class(self.pipeline).config_class, self.model, "model"
         )
+        formats = PIPELINE_FORMATS[self.pipeline]
+        if self.data.format not in formats:
+            raise config_lib.ConfigError(
+                f"`data.format` must be one of {', '.join(map(repr, formats))} for "
+                f"pipeline = {self.pipeline!r}, received: data.format="
+                f"{self.data.format!r} ('table' is the default when data.format "
+                "is not set)"
+            )
+        if self.data.format in PAIR_FORMATS and self.fit.class_weight is not None:
+            raise config_lib.ConfigError(
+                "`fit.class_weight` weighs labels, and sentence pairs have none, "
+                f"received: fit.class_weight={self.fit.class_weight!r} with "
+                f"data.format={self.data.format!r}"
+            )
 
 
 def pipeline_class(name: str) -> type[Pipeline]:
@@ -343,11 +531,17 @@ def data_files(run: RunConfig, split: str) -> pathlib.Path | dict[str, pathlib.P
     return resolve_data_path(run, value, f"data.{split}")
 
 
-def resolve_embeddings(run: RunConfig) -> str | None:
-    """`model.embeddings` resolved: the current folder first, then the data root.
+def resolve_embeddings(run: RunConfig, key: str = "embeddings") -> str | None:
+    """`model.<key>` resolved: the current folder first, then the data root.
+
+    Args:
+        run: The run.
+        key: The `model` key of the vectors: `"embeddings"` (a classifier's),
+            `"source_embeddings"` or `"target_embeddings"` (a translator's).
+            Defaults to `"embeddings"`.
 
     Returns the path (or gensim-data name) to pass to the pipeline, or `None`
-    when the run uses no pretrained embeddings.
+    when the run uses no pretrained embeddings there.
 
     Raises:
         FileNotFoundError: a relative path found in neither place (a bare
@@ -355,7 +549,7 @@ def resolve_embeddings(run: RunConfig) -> str | None:
     """
     from kerasseq.embeddings import formats
 
-    value = run.model.get("embeddings")
+    value = run.model.get(key)
     if value is None:
         return None
     path = pathlib.Path(value).expanduser()
@@ -376,18 +570,27 @@ def resolve_embeddings(run: RunConfig) -> str | None:
             f"the current folder ({os.getcwd()}) nor in the data root ({root}, "
             f"from {_root_origin(run)})"
         )
-    raise FileNotFoundError(
-        f"No embeddings file `model.embeddings` = {value!r} in {places}"
-    )
+    raise FileNotFoundError(f"No embeddings file `model.{key}` = {value!r} in {places}")
+
+
+def _embeddings_keys(run: RunConfig) -> list[str]:
+    """The keys of `EMBEDDINGS_KEYS` that the run's pipeline has."""
+    fields = {
+        f.name for f in dataclasses.fields(pipeline_class(run.pipeline).config_class)
+    }
+    return [key for key in EMBEDDINGS_KEYS if key in fields]
 
 
 def check_paths(run: RunConfig) -> dict[str, Any]:
     """Resolves every input path of the run and checks that it exists.
 
     Returns:
-        `{"train": ..., "validation": ..., "test": ..., "embeddings": ...}`,
-        the resolved paths (a dict of paths for `texts_per_label`), `None`
-        where a split has no file of its own or no embeddings are used.
+        `{"train": ..., "validation": ..., "test": ...}`, the resolved paths
+        (a dict of paths for `texts_per_label`; `None` where a split has no
+        file of its own, and for generated dates), and the resolved
+        embeddings of the pipeline (`None` where none are used):
+        `"embeddings"` for a classifier, `"source_embeddings"` and
+        `"target_embeddings"` for a translator.
 
     Raises:
         ValueError, FileNotFoundError: as `resolve_data_path` and
@@ -398,7 +601,8 @@ def check_paths(run: RunConfig) -> dict[str, Any]:
         paths[split] = (
             data_files(run, split) if getattr(run.data, split) is not None else None
         )
-    paths["embeddings"] = resolve_embeddings(run)
+    for key in _embeddings_keys(run):
+        paths[key] = resolve_embeddings(run, key)
     return paths
 
 
@@ -412,13 +616,29 @@ def output_path(path: str | None) -> str | None:
 # === Data ===
 
 
-def read_file(run: RunConfig, split: str) -> LabelledTexts:
-    """Reads the file(s) of `data.<split>` with the reader of `data.format`."""
+def read_file(run: RunConfig, split: str) -> LabelledTexts | SentencePairs:
+    """Reads the file(s) of `data.<split>` with the reader of `data.format`.
+
+    `"sentence_pairs"` files are read with `read_sentence_pairs`, and pairs
+    with more than `data.max_words` words (split on whitespace) on either
+    side are dropped.
+    """
     from kerasseq import data as data_lib
 
     settings = run.data
+    if settings.format == "dates":
+        raise ValueError("format='dates' has no files: see `generate_pairs`")
     files = data_files(run, split)
     common = {"encoding": settings.encoding, "errors": settings.errors}
+    if settings.format == "sentence_pairs":
+        pairs = data_lib.read_sentence_pairs(
+            files,
+            source_column=settings.source_column,
+            target_column=settings.target_column,
+            separator=settings.separator,
+            **common,
+        )
+        return drop_long_pairs(pairs, settings.max_words)
     if settings.format == "texts_per_label":
         return data_lib.read_texts_per_label(files, **common)
     if settings.format == "fasttext":
@@ -523,7 +743,113 @@ def split_holdout(
     return result
 
 
-def _subset(data: LabelledTexts, indices) -> LabelledTexts:
+def split_pairs(
+    pairs: SentencePairs,
+    validation_split: float = 0.0,
+    test_split: float = 0.0,
+    seed: int = 0,
+    by: Literal["source", "target"] = "source",
+) -> dict[str, SentencePairs | None]:
+    """Holds out validation and test pairs that share no source (or target).
+
+    Not stratified (pairs have no labels): `kerasseq.data.split_dates` first
+    holds out `test_split` of the distinct sources (`by="source"`) or
+    targets (`by="target"`: for dates, days never seen in training), then
+    `validation_split / (1 - test_split)` of the rest, both seeded with
+    `seed`. Each split keeps the order of `pairs`.
+
+    Args:
+        pairs: A `SentencePairs`.
+        validation_split: Fraction of the distinct keys for validation.
+        test_split: Fraction for test.
+        seed: Non-negative seed of the draws. Defaults to `0`.
+        by: `"source"` or `"target"`, the strings no two splits share.
+            Defaults to `"source"`.
+
+    Returns:
+        `{"train", "validation", "test"}`, a `SentencePairs` each, `None` for
+        a fraction of 0.
+
+    Example:
+
+    >>> from kerasseq.data import SentencePairs
+    >>> from kerasseq.runs import split_pairs
+    >>> pairs = SentencePairs([f"s{i % 10}" for i in range(40)],
+    ...                       [f"t{i}" for i in range(40)])
+    >>> splits = split_pairs(pairs, validation_split=0.2, test_split=0.1)
+    >>> {name: len(split) for name, split in splits.items()}
+    {'train': 28, 'validation': 8, 'test': 4}
+    >>> set(splits["train"].sources) & set(splits["test"].sources)
+    set()
+    """
+    from kerasseq.data import split_dates
+
+    result: dict[str, SentencePairs | None] = {"validation": None, "test": None}
+    rest = pairs
+    if test_split > 0:
+        rest, result["test"] = split_dates(rest, held_out=test_split, seed=seed, by=by)
+    if validation_split > 0:
+        rest, result["validation"] = split_dates(
+            rest, held_out=validation_split / (1.0 - test_split), seed=seed, by=by
+        )
+    return {"train": rest, **result}
+
+
+def drop_long_pairs(pairs: SentencePairs, max_words: int | None) -> SentencePairs:
+    """The pairs with at most `max_words` words (split on whitespace) a side.
+
+    Example:
+
+    >>> from kerasseq.data import SentencePairs
+    >>> from kerasseq.runs import drop_long_pairs
+    >>> pairs = SentencePairs(["Go.", "I see you."], ["Ve.", "Te veo."])
+    >>> drop_long_pairs(pairs, 2).sources
+    ['Go.']
+    """
+    if max_words is None:
+        return pairs
+    kept = [
+        index
+        for index, (source, target) in enumerate(zip(pairs.sources, pairs.targets))
+        if len(source.split()) <= max_words and len(target.split()) <= max_words
+    ]
+    return _subset(pairs, kept)
+
+
+def generate_pairs(run: RunConfig) -> SentencePairs:
+    """The `data.size` date pairs of a `format = "dates"` run (`generate_dates`,
+    seeded with `data.seed`)."""
+    from kerasseq.data import generate_dates
+
+    settings = run.data
+    return generate_dates(
+        settings.size, seed=settings.seed, **settings.dates_arguments()
+    )
+
+
+def _hold_out(
+    run: RunConfig, data: LabelledTexts | SentencePairs
+) -> dict[str, LabelledTexts | SentencePairs | None]:
+    """`split_holdout` for labelled texts, `split_pairs` for pairs."""
+    settings = run.data
+    if isinstance(data, SentencePairs):
+        return split_pairs(
+            data,
+            settings.validation_split,
+            settings.test_split,
+            settings.seed,
+            by="target" if settings.format == "dates" else "source",
+        )
+    return split_holdout(
+        data, settings.validation_split, settings.test_split, settings.seed
+    )
+
+
+def _subset(data, indices):
+    if isinstance(data, SentencePairs):
+        return SentencePairs(
+            [data.sources[i] for i in indices], [data.targets[i] for i in indices]
+        )
     return LabelledTexts(
         texts=[data.texts[i] for i in indices],
         labels=None if data.labels is None else [data.labels[i] for i in indices],
@@ -531,28 +857,32 @@ def _subset(data: LabelledTexts, indices) -> LabelledTexts:
     )
 
 
-def _limit(data: LabelledTexts, limit: int | None, seed: int) -> LabelledTexts:
+def _limit(data, limit: int | None, seed: int):
     """At most `limit` examples, a seeded random sample (in a random order)."""
-    if limit is None or len(data.texts) <= limit:
+    if limit is None or len(data) <= limit:
         return data
     rng = np.random.default_rng([seed, limit])
-    return _subset(data, rng.permutation(len(data.texts))[:limit])
+    return _subset(data, rng.permutation(len(data))[:limit])
 
 
 def read_splits(
     run: RunConfig, splits: Iterable[str] = SPLITS
-) -> dict[str, LabelledTexts | None]:
+) -> dict[str, LabelledTexts | SentencePairs | None]:
     """Reads the requested splits, each file once.
 
     A split with its own file (`data.validation`, `data.test`) reads it; one
     with a fraction (`data.validation_split`, `data.test_split`) is held out
-    from the `data.train` file by `split_holdout` (stratified, seeded with
-    `data.seed`); `data.limit` then keeps a seeded random sample of at most
-    that many examples of each split.
+    from the `data.train` file (or, for `format = "dates"`, from the
+    `data.size` generated pairs), seeded with `data.seed`: stratified by
+    label for labelled texts (`split_holdout`), by distinct source for
+    sentence pairs and by distinct day for dates (`split_pairs`);
+    `data.limit` then keeps a seeded random sample of at most that many
+    examples of each split.
 
     Returns:
-        `{split: LabelledTexts or None}` for the requested splits (`None`:
-        the run has no such split).
+        `{split: data or None}` for the requested splits (`None`: the run has
+        no such split), `LabelledTexts` for a classifier's formats,
+        `SentencePairs` for `"sentence_pairs"` and `"dates"`.
     """
     settings = run.data
     splits = list(splits)
@@ -565,15 +895,14 @@ def read_splits(
         "validation": settings.validation_split,
         "test": settings.test_split,
     }
-    held: dict[str, LabelledTexts | None] = {}
+    held: dict[str, LabelledTexts | SentencePairs | None] = {}
     if "train" in splits or any(fractions.get(split, 0) > 0 for split in splits):
-        held = split_holdout(
-            read_file(run, "train"),
-            settings.validation_split,
-            settings.test_split,
-            settings.seed,
-        )
-    result: dict[str, LabelledTexts | None] = {}
+        if settings.format == "dates":
+            train = generate_pairs(run)
+        else:
+            train = read_file(run, "train")
+        held = _hold_out(run, train)
+    result: dict[str, LabelledTexts | SentencePairs | None] = {}
     for split in splits:
         if split == "train" or fractions[split] > 0:
             result[split] = held[split]
@@ -587,9 +916,46 @@ def read_splits(
     return result
 
 
-def read_split(run: RunConfig, split: str) -> LabelledTexts | None:
+def read_split(run: RunConfig, split: str) -> LabelledTexts | SentencePairs | None:
     """Reads one split (`"train"`, `"validation"` or `"test"`); see `read_splits`."""
     return read_splits(run, [split])[split]
+
+
+def as_xy(data: LabelledTexts | SentencePairs) -> tuple[list[str], list[str] | None]:
+    """The `(x, y)` of a split for `fit`/`evaluate`: texts and labels, or
+    sources and targets.
+
+    Example:
+
+    >>> from kerasseq.data import LabelledTexts, SentencePairs
+    >>> from kerasseq.runs import as_xy
+    >>> as_xy(LabelledTexts(["good"], ["pos"])), as_xy(SentencePairs(["Go."], ["Ve."]))
+    ((['good'], ['pos']), (['Go.'], ['Ve.']))
+    """
+    if isinstance(data, SentencePairs):
+        return data.sources, data.targets
+    return data.texts, data.labels
+
+
+def describe_splits(splits: dict[str, LabelledTexts | SentencePairs | None]) -> str:
+    """The sizes of the splits in one line (with the labels, for labelled texts).
+
+    Example:
+
+    >>> from kerasseq.data import SentencePairs
+    >>> from kerasseq.runs import describe_splits
+    >>> pairs = SentencePairs(["Go.", "Run!"], ["Ve.", "Corre."])
+    >>> describe_splits({"train": pairs, "validation": None, "test": pairs})
+    'train 2, test 2 pairs'
+    """
+    present = {name: data for name, data in splits.items() if data is not None}
+    sizes = ", ".join(f"{name} {len(data):,}" for name, data in present.items())
+    first = next(iter(present.values()), None)
+    if isinstance(first, SentencePairs):
+        return f"{sizes} pairs"
+    names = first.label_names if first is not None else None
+    labels = f"; labels: {', '.join(map(str, names))}" if names else ""
+    return f"{sizes} texts{labels}"
 
 
 # === Training ===
@@ -598,16 +964,18 @@ def read_split(run: RunConfig, split: str) -> LabelledTexts | None:
 def build_pipeline(run: RunConfig) -> Pipeline:
     """A new, unfitted pipeline from `run.model` (embeddings path resolved)."""
     settings = dict(run.model)
-    if settings.get("embeddings") is not None:
-        settings["embeddings"] = resolve_embeddings(run)
+    for key in _embeddings_keys(run):
+        if settings.get(key) is not None:
+            settings[key] = resolve_embeddings(run, key)
     return pipeline_class(run.pipeline).from_config(settings)
 
 
 def load_pipeline(directory: str | os.PathLike) -> Pipeline:
     """Loads a pipeline saved by `Pipeline.save` (a folder with `config.toml`).
 
-    The class is the one named by a top-level `pipeline` key of its
-    `config.toml` when there is one, else `TextClassifier`.
+    The class is the one named by the `pipeline` key of its `config.toml`
+    (`Pipeline.save` writes it), `TextClassifier` when there is none (a
+    folder saved before the key existed).
 
     Raises:
         FileNotFoundError: `directory` is not a saved pipeline (the message
@@ -625,11 +993,13 @@ def load_pipeline(directory: str | os.PathLike) -> Pipeline:
             f"{folder} is not a saved pipeline: {config_file} is missing"
         )
     with open(config_file, "rb") as file:
-        name = tomllib.load(file).get("pipeline", "text_classifier")
-    return pipeline_class(name).load(folder)
+        settings = tomllib.load(file)
+    return pipeline_class(settings.get("pipeline", "text_classifier")).load(folder)
 
 
-def fit_arguments(run: RunConfig, train: LabelledTexts | None = None) -> dict:
+def fit_arguments(
+    run: RunConfig, train: LabelledTexts | SentencePairs | None = None
+) -> dict:
     """The keyword arguments of `Pipeline.fit` that `[fit]` sets.
 
     `epochs`, `batch_size` and `verbose` always; the callbacks' arguments
@@ -654,7 +1024,7 @@ def fit_arguments(run: RunConfig, train: LabelledTexts | None = None) -> dict:
     if not fit.bucketing:
         kwargs["bucketing"] = False
     if fit.class_weight == "balanced":
-        if train is None or train.labels is None:
+        if getattr(train, "labels", None) is None:
             raise ValueError(
                 '`fit.class_weight = "balanced"` needs labelled training data'
             )
@@ -740,37 +1110,28 @@ def train(
 
     Returns:
         `{split: {metric: value}}` for the validation and test splits the
-        run has (`loss`, `accuracy`, `macro_f1` for a `TextClassifier`).
+        run has (`loss`, `accuracy`, `macro_f1` for a `TextClassifier`;
+        `exact_match`, `token_accuracy`, `loss`, `bleu` for a `Translator`,
+        whose `evaluate` decodes with its `beam_width` setting).
     """
     say = echo or (lambda line: None)
     check_outputs(run)
     check_paths(run)
     splits = read_splits(run)
-    train_data = splits["train"]
-    sizes = ", ".join(
-        f"{name} {len(data.texts):,}"
-        for name, data in splits.items()
-        if data is not None
-    )
-    say(f"data: {sizes} texts; labels: {', '.join(map(str, train_data.label_names))}")
+    say(f"data: {describe_splits(splits)}")
     pipeline = build_pipeline(run)
     validation_data = splits["validation"]
     pipeline.fit(
-        train_data.texts,
-        train_data.labels,
-        validation_data=(
-            None
-            if validation_data is None
-            else (validation_data.texts, validation_data.labels)
-        ),
-        **fit_arguments(run, train_data),
+        *as_xy(splits["train"]),
+        validation_data=None if validation_data is None else as_xy(validation_data),
+        **fit_arguments(run, splits["train"]),
     )
     metrics: dict[str, dict[str, float]] = {}
     for name in ("validation", "test"):
         data = splits[name]
         if data is not None:
             metrics[name] = pipeline.evaluate(
-                data.texts, data.labels, batch_size=run.fit.batch_size
+                *as_xy(data), batch_size=run.fit.batch_size
             )
     write_outputs(run, pipeline, metrics, say)
     if metrics:

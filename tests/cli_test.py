@@ -188,6 +188,7 @@ class EmbeddingsCommandTest(TestCase):
 
 
 RT_CONFIG = str(REPO_ROOT / "pipelines" / "sentiment_rt.toml")
+DATES_CONFIG = str(REPO_ROOT / "pipelines" / "dates.toml")
 
 
 class RunCommandsTest(TestCase):
@@ -391,3 +392,116 @@ class RunCommandsTest(TestCase):
         self.assertEqual(2, code)
         self.assertIn("output.save_dir", err)
         self.assertIn("already exists; set output.overwrite = true", err)
+
+    @pytest.mark.slow
+    def test_train_predict_evaluate_export_a_translator(self):
+        from kerasseq.pipelines import Translator
+
+        cwd = os.getcwd()
+        self.addCleanup(os.chdir, cwd)
+        os.chdir(self.folder)  # relative output paths land here
+        del os.environ[runs.DATA_ENV]  # generated data: no data root needed
+        tiny = [
+            "--set", "data.size=240",
+            "--set", "data.validation_split=0.1",
+            "--set", "model.units=8",
+            "--set", "model.embedding_dim=8",
+            "--set", "fit.verbose=0",
+            "--set", "output.save_dir=run/pipeline",
+            "--set", "output.export_dir=export/1",
+            "--set", "output.metrics_file=run/metrics.json",
+        ]  # fmt: skip
+        code, out, err = self.run_cli("train", DATES_CONFIG, *tiny)
+        self.assertEqual(0, code, err)
+        run = runs.load_run(DATES_CONFIG, [item for item in tiny if item != "--set"])
+        splits = runs.read_splits(run)
+        sizes = [len(splits[name]) for name in runs.SPLITS]
+        self.assertEqual(240, sum(sizes))
+        lines = out.splitlines()
+        self.assertEqual(
+            "data: train {}, validation {}, test {} pairs".format(*sizes), lines[0]
+        )
+        record = json.loads((self.folder / "run" / "metrics.json").read_text())
+        metrics = record["metrics"]
+        self.assertEqual(runs.format_metrics(metrics).splitlines(), lines[-5:])
+        self.assertEqual(["test", "validation"], sorted(metrics))
+        self.assertEqual(
+            ["bleu", "exact_match", "loss", "token_accuracy"], sorted(metrics["test"])
+        )
+        self.assertEqual(
+            ["loss", "token_accuracy", "val_loss", "val_token_accuracy"],
+            sorted(record["history"]),
+        )
+        self.assertEqual(
+            {"format": "dates", "size": 240, "test_split": 0.1, "lowercase": 0.25},
+            {
+                key: record["run"]["data"][key]
+                for key in ("format", "size", "test_split", "lowercase")
+            },
+        )
+        self.assertTrue((self.folder / "export" / "1" / "saved_model.pb").is_file())
+
+        # load_pipeline finds the Translator from its config.toml.
+        pipeline = runs.load_pipeline("run/pipeline")
+        self.assertIsInstance(pipeline, Translator)
+        self.assertEqual(
+            (8, "char"), (pipeline.settings.units, pipeline.settings.tokenizer)
+        )
+
+        # predict: the SavedModel answers as the saved pipeline's translate.
+        texts = ["25th of June, 2009", "3 mars\t1987", ""]
+        code, out, err = self.run_cli("predict", "run/pipeline", "--json", *texts)
+        self.assertEqual(0, code, err)
+        records = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(texts, [r["text"] for r in records])
+        self.assertEqual(
+            [{"text", "translation", "score"}] * 3, [set(r) for r in records]
+        )
+        translations = [r["translation"] for r in records]
+        scores = [r["score"] for r in records]
+        for score in scores:
+            self.assertLessEqual(score, 0.0)  # a log-probability
+        code, out, err = self.run_cli("predict", "export/1", *texts)
+        self.assertEqual(0, code, err)
+        rows = [line.split("\t") for line in out.splitlines()]
+        self.assertEqual(
+            [
+                (" ".join(t.split()), " ".join(x.split()))
+                for t, x in zip(translations, texts)
+            ],
+            [(row[0], row[2]) for row in rows],
+        )
+        self.assertEqual("3 mars 1987", rows[1][2])
+        self.assertAllClose(scores, [float(row[1]) for row in rows], atol=2e-4)
+
+        # evaluate: the run file's test split gives the metrics of train.
+        code, out, err = self.run_cli("evaluate", DATES_CONFIG, *tiny)
+        self.assertEqual(0, code, err)
+        lines = out.splitlines()
+        self.assertEqual(f"test: {sizes[2]} pairs", lines[0])
+        self.assertEqual(["metric            test"], lines[1:2])
+        printed = {line.split()[0]: float(line.split()[1]) for line in lines[2:]}
+        self.assertAllClose(metrics["test"], printed, atol=1e-4)
+        pairs = self.folder / "pairs.tsv"
+        pairs.write_text("25th of June, 2009\t2009-06-25\n", encoding="utf-8")
+        code, out, err = self.run_cli(
+            "evaluate", "run/pipeline", "--input", "pairs.tsv"
+        )
+        self.assertEqual(0, code, err)
+        self.assertTrue(out.startswith("input: 1 pairs\nmetric           input\n"), out)
+        self.assertIn(
+            f"exact_match     {float(translations[0] == '2009-06-25'):.4f}", out
+        )
+
+        # export: the saved Translator is exported with the CLI's arguments
+        # (its real export, checked in a fresh process, ran in train above).
+        with mock.patch.object(Translator, "export", autospec=True) as export:
+            code, out, err = self.run_cli(
+                "export", "run/pipeline", "export/2", "--overwrite"
+            )
+        self.assertEqual(0, code, err)
+        (instance, target), options = export.call_args
+        self.assertIsInstance(instance, Translator)
+        self.assertEqual(
+            (self.folder / "export" / "2", {"overwrite": True}), (target, options)
+        )

@@ -1,77 +1,78 @@
-"""Tests for the embedded demo (`kerasseq.demo`)."""
+"""Tests for the embedded demo (`kerasseq.demo`): date normalisation."""
 
 import contextlib
+import datetime
 import io
-import json
 import os
+import tomllib
 
 import keras
 import numpy as np
 import pytest
 
 from kerasseq import demo
-from kerasseq.tokenizers import WordTokenizer
+from kerasseq.data.dates import date_formats
+from kerasseq.data.dates import render_date
+from tests.test_case import REPO_ROOT
 from tests.test_case import TestCase
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-class CorpusTest(TestCase):
-    def test_corpus_is_the_gensim_polarity_file(self):
-        path = demo.corpus_path()
-        self.assertEqual(os.path.basename(path), "pang_lee_polarity.cor")
-        with open(path, "rb") as file:
-            lines = file.read().splitlines()
-        self.assertEqual(len(lines), 200)
-        self.assertEqual(sum(line.startswith(b"__label__neg ") for line in lines), 100)
-        self.assertEqual(sum(line.startswith(b"__label__pos ") for line in lines), 100)
+class SentencesTest(TestCase):
+    def test_each_sentence_is_a_default_format_of_its_date(self):
+        formats = date_formats()
+        for text, iso in demo.SENTENCES:
+            day = datetime.date.fromisoformat(iso)
+            rendered = {
+                render_date(day, locale, name)
+                for locale, names in formats.items()
+                for name in names
+            }
+            self.assertIn(text, rendered, iso)
+        self.assertIn(demo.HEATMAP_SENTENCE, [text for text, _ in demo.SENTENCES])
 
-
-class StratifiedSplitTest(TestCase):
-    def test_each_label_keeps_its_share(self):
-        labels = ["neg"] * 100 + ["pos"] * 100
-        train, test = demo.stratified_split(labels, 0.2, seed=0)
-        self.assertLen(test, 40)
-        self.assertLen(train, 160)
-        self.assertEqual(sorted(train + test), list(range(200)))
-        self.assertEqual(sum(labels[i] == "pos" for i in test), 20)
-        # The same seed gives the same split, another seed another one.
-        self.assertEqual(demo.stratified_split(labels, 0.2, seed=0), (train, test))
-        self.assertNotEqual(demo.stratified_split(labels, 0.2, seed=1)[1], test)
-
-    def test_uneven_labels_round_per_label(self):
-        labels = ["a"] * 5 + ["b"] * 10 + ["c"] * 1
-        train, test = demo.stratified_split(labels, 0.2, seed=3)
-        self.assertEqual(sorted(labels[i] for i in test), ["a", "b", "b"])
-        self.assertLen(train, 13)
-
-    def test_bad_fraction_is_rejected(self):
-        for fraction in (0.0, 1.0, -0.1):
-            with self.assertRaisesRegex(ValueError, f"test_fraction={fraction}"):
-                demo.stratified_split(["a", "b"], fraction)
+    def test_the_run_file_holds_the_demo_recipe(self):
+        with open(REPO_ROOT / "pipelines" / "dates.toml", "rb") as file:
+            run = tomllib.load(file)
+        self.assertEqual(run["pipeline"], "translator")
+        for key, value in demo.RECIPE.items():
+            self.assertEqual(run["model"][key], value, key)
+        self.assertEqual(run["model"].get("cell", "lstm"), "lstm")
+        self.assertEqual(run["data"]["format"], "dates")
+        self.assertEqual(run["data"]["size"], demo.SIZE)
+        self.assertEqual(run["data"]["test_split"], demo.HELD_OUT)
+        self.assertEqual(run["fit"]["epochs"], 3)
+        self.assertEqual(run["fit"]["batch_size"], demo.BATCH_SIZE)
+        self.assertEqual(run["output"]["export_dir"], "saved_models/dates/1")
 
 
 class RunTest(TestCase):
     def test_bad_arguments_are_rejected_first(self):
-        with self.assertRaisesRegex(ValueError, "epochs=0"):
-            demo.run(epochs=0, verbose=False)
-        with self.assertRaisesRegex(ValueError, "seconds=0"):
-            demo.run(seconds=0, verbose=False)
-        with self.assertRaisesRegex(ValueError, "cell='gruu'"):
-            demo.run(cell="gruu", verbose=False)
+        for kwargs, message in (
+            ({"epochs": 0}, "epochs=0"),
+            ({"seconds": 0}, "seconds=0"),
+            ({"cell": "gruu"}, "cell='gruu'"),
+            ({"size": 0}, "size=0"),
+            ({"size": 5}, "size=5"),
+        ):
+            with self.assertRaisesRegex(ValueError, message):
+                demo.run(verbose=False, **kwargs)
 
-    def test_time_limit_stops_after_the_epoch_that_passes_it(self):
+    def test_epoch_report_prints_and_stops_after_the_epoch_past_the_limit(self):
         model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         model.compile("sgd", "mse")
-        x = np.zeros((4, 2), "float32")
+        lines = []
         history = model.fit(
-            x,
+            np.zeros((4, 2), "float32"),
             np.zeros((4, 1), "float32"),
             epochs=5,
             verbose=0,
-            callbacks=[demo._TimeLimit(1e-9)],
+            callbacks=[demo._EpochReport(lines.append, seconds=1e-9)],
         )
         self.assertLen(history.history["loss"], 1)
+        self.assertLen(lines, 1)
+        self.assertStartsWith(lines[0], "   epoch 1: loss 0.0000")
 
     @pytest.mark.slow
     def test_demo_end_to_end_in_a_fresh_folder(self):
@@ -79,59 +80,48 @@ class RunTest(TestCase):
         self.addCleanup(os.chdir, os.getcwd())
         os.chdir(folder)
         # A previous export is replaced (the demo re-runs).
-        os.makedirs(os.path.join("saved_models", "demo", "1"))
-        with open(os.path.join("saved_models", "demo", "1", "old.txt"), "w") as f:
+        os.makedirs(os.path.join("saved_models", "dates", "1"))
+        with open(os.path.join("saved_models", "dates", "1", "old.txt"), "w") as f:
             f.write("from an earlier run")
 
         output = io.StringIO()
         with contextlib.redirect_stdout(output):
-            result = demo.run(epochs=3)
+            result = demo.run(epochs=1, size=300)
         printed = output.getvalue()
 
-        self.assertEqual((result.train_size, result.test_size), (160, 40))
-        self.assertEqual(result.epochs, 3)
-        self.assertBetween(result.accuracy, 0.0, 1.0)
-        self.assertBetween(result.macro_f1, 0.0, 1.0)
-        self.assertGreater(result.vocabulary_size, 1000)
-        self.assertIn(f"accuracy {result.accuracy:.3f}", printed)
+        self.assertEqual(result.train_size + result.test_size, 300)
+        self.assertBetween(result.test_size, 20, 40)
+        self.assertEqual(result.epochs, 1)
+        self.assertBetween(result.exact_match, 0.0, 1.0)
+        self.assertIn(f"exact match {result.exact_match:.4f}", printed)
         for stage in range(1, 7):
             self.assertIn(f"== {stage}/6 ", printed)
-        self.assertIn("sentiment_rt.toml", printed)
-
-        # explain: the sentence's tokens, weights summing to one.
-        tokens = [t.decode() for t in WordTokenizer()(result.explained_text).numpy()]
-        self.assertEqual([token for token, _ in result.token_weights], tokens)
-        self.assertAllClose(sum(w for _, w in result.token_weights), 1.0, atol=1e-5)
 
         # The export, relative to the current folder, replaced the old one.
         expected_dir = os.path.join(
-            os.path.realpath(folder), "saved_models", "demo", "1"
+            os.path.realpath(folder), "saved_models", "dates", "1"
         )
         self.assertEqual(os.path.realpath(result.export_dir), expected_dir)
         self.assertTrue(os.path.isfile(os.path.join(expected_dir, "saved_model.pb")))
         self.assertFalse(os.path.exists(os.path.join(expected_dir, "old.txt")))
-        with open(os.path.join(expected_dir, "assets", "labels.json")) as file:
-            self.assertEqual(json.load(file)["label_names"], ["neg", "pos"])
 
-        # The fresh process answers as predict does in this one.
-        self.assertEqual(result.label_names, ["neg", "pos"])
-        self.assertLen(result.fresh_labels, 2)
-        self.assertContainsSubset(result.fresh_labels, {"neg", "pos"})
-        self.assertEqual(result.fresh_labels, result.predicted_labels)
-        self.assertAllClose(
-            result.fresh_probabilities, result.predicted_probabilities, atol=1e-5
+        # The fresh process answers as translate does in this one.
+        self.assertEqual(result.sentences, [text for text, _ in demo.SENTENCES])
+        self.assertLen(result.fresh_translations, len(demo.SENTENCES))
+        self.assertEqual(result.fresh_translations, result.translations)
+        self.assertIn(
+            "same answers as translator.translate in this process: yes", printed
         )
-        self.assertAllClose(np.sum(result.fresh_probabilities, axis=-1), [1.0, 1.0])
-        self.assertIn("same answers as clf.predict in this process: yes", printed)
 
-        # The plots.
+        # The plots: the heatmap path is printed.
         self.assertEqual(
             [os.path.relpath(path, folder) for path in result.plot_paths],
             [
-                os.path.join("runs", "demo", name)
-                for name in ("history.png", "token_weights.png")
+                os.path.join("runs", "dates", name)
+                for name in ("attention.png", "history.png")
             ],
         )
+        self.assertIn(os.path.join("runs", "dates", "attention.png"), printed)
         for path in result.plot_paths:
             with open(path, "rb") as file:
                 self.assertEqual(file.read(8), PNG_MAGIC)

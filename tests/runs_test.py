@@ -9,7 +9,11 @@ import pytest
 from kerasseq import config
 from kerasseq import runs
 from kerasseq.data import LabelledTexts
+from kerasseq.data import SentencePairs
+from kerasseq.data import generate_dates
+from kerasseq.data import split_dates
 from kerasseq.pipelines import TextClassifierConfig
+from kerasseq.pipelines import TranslatorConfig
 from tests.test_case import REPO_ROOT
 from tests.test_case import TestCase
 from tests.test_case import data_dir
@@ -44,6 +48,10 @@ class RunTestCase(TestCase):
 
 
 MINIMAL = 'pipeline = "text_classifier"\n[data]\ntrain = "train.csv"\n'
+DATES = 'pipeline = "translator"\n[data]\nformat = "dates"\nsize = 300\n'
+PAIRS = (
+    'pipeline = "translator"\n[data]\nformat = "sentence_pairs"\ntrain = "pairs.tsv"\n'
+)
 
 
 class PrebuiltRunFilesTest(RunTestCase):
@@ -87,8 +95,58 @@ class PrebuiltRunFilesTest(RunTestCase):
             (True, "gru"), (imdb.model["bidirectional"], imdb.model["cell"])
         )
 
+    def test_prebuilt_dates_file(self):
+        # No data root is set: the dates are generated, nothing is read.
+        run = runs.load_run(PIPELINES_DIR / "dates.toml")
+        self.assertEqual("translator", run.pipeline)
+        settings = config.from_dict(TranslatorConfig, run.model, "model")
+        self.assertEqual(
+            ("lstm", 64, "char", "bahdanau", True, 0.003, 1.0, 1),
+            (
+                settings.cell,
+                settings.units,
+                settings.tokenizer,
+                settings.attention,
+                settings.bidirectional_encoder,
+                settings.learning_rate,
+                settings.clipnorm,
+                settings.seed,
+            ),
+        )
+        self.assertEqual(
+            ("dates", 20000, 0.1, 0.0, 0, 0.25),
+            (
+                run.data.format,
+                run.data.size,
+                run.data.test_split,
+                run.data.validation_split,
+                run.data.seed,
+                run.data.lowercase,
+            ),
+        )
+        self.assertEqual((3, 64), (run.fit.epochs, run.fit.batch_size))
+        self.assertEqual(
+            (
+                "runs/dates/pipeline",
+                "saved_models/dates/1",
+                "runs/dates/metrics.json",
+            ),
+            (run.output.save_dir, run.output.export_dir, run.output.metrics_file),
+        )
+        self.assertEqual(
+            {
+                "train": None,
+                "validation": None,
+                "test": None,
+                "source_embeddings": None,
+                "target_embeddings": None,
+            },
+            runs.check_paths(run),
+        )
+        self.assertEqual(run, config.loads(runs.RunConfig, config.dumps(run)))
+
     def test_every_key_of_the_prebuilt_files_is_commented(self):
-        for name in ("sentiment_rt.toml", "sentiment_imdb.toml"):
+        for name in ("sentiment_rt.toml", "sentiment_imdb.toml", "dates.toml"):
             for line in (PIPELINES_DIR / name).read_text().splitlines():
                 if line and not line.startswith("#"):
                     self.assertIn("#", line, f"{name}: uncommented line {line!r}")
@@ -450,6 +508,346 @@ class ReadSplitsTest(RunTestCase):
         for split in splits.values():
             for text, label in zip(split.texts, split.labels):
                 self.assertEqual("ab"[int(text) % 2], label)
+
+
+class PairsConfigTest(RunTestCase):
+    def test_keys_of_other_formats_are_errors_naming_key_and_format(self):
+        cases = [
+            (
+                MINIMAL,
+                ["data.size=100"],
+                "`size` has no meaning with format='table' (it is a key of "
+                "format='dates'), received: size=100",
+            ),
+            (
+                DATES,
+                ["data.source_column=0"],  # even given as its default
+                "`source_column` has no meaning with format='dates' (it is a key "
+                "of format='sentence_pairs'), received: source_column=0",
+            ),
+            (
+                DATES,
+                ["data.train=dates.tsv"],
+                "`train` has no meaning with format='dates' (the pairs are "
+                "generated, not read from files), received: train='dates.tsv'",
+            ),
+            (
+                DATES,
+                ["data.encoding=utf-8"],
+                "`encoding` has no meaning with format='dates'",
+            ),
+            (
+                PAIRS,
+                ["data.text_column=text"],
+                "`text_column` has no meaning with format='sentence_pairs' (it is "
+                "a key of format='table'), received: text_column='text'",
+            ),
+            (
+                PAIRS,
+                ["data.lowercase=0.5"],
+                "`lowercase` has no meaning with format='sentence_pairs' (it is "
+                "a key of format='dates')",
+            ),
+            (
+                MINIMAL,
+                ["data.format=fasttext", "data.header=false"],
+                "`header` has no meaning with format='fasttext'",
+            ),
+        ]
+        for text, overrides, message in cases:
+            with self.assertRaises(ValueError) as context:
+                self.run_file(text, overrides)
+            self.assertIn(f"In `data`: {message}", str(context.exception))
+
+    def test_bad_values(self):
+        cases = [
+            (DATES, ["data.size=0"], "`size` must be a positive integer, received: "),
+            (
+                'pipeline = "translator"\n[data]\nformat = "dates"\n',
+                [],
+                "`size` (the number of pairs to generate) is required with "
+                "format='dates'",
+            ),
+            (
+                DATES,
+                ["data.lowercase=1.5"],
+                "`lowercase` must be a fraction in [0, 1], received: lowercase=1.5",
+            ),
+            (
+                DATES,
+                ["data.start=2001-13-01"],
+                "`start` must be a datetime.date or an ISO 'YYYY-MM-DD' string, "
+                "received: start='2001-13-01'",
+            ),
+            (
+                DATES,
+                ["data.start=2010-01-01", "data.end=2000-01-01"],
+                "`start` must not be after `end`",
+            ),
+            (
+                DATES,
+                ['data.locales=["en", "xx"]'],
+                "`locales` contains an unknown locale, received: 'xx'",
+            ),
+            (
+                DATES,
+                ['data.formats=["nope"]'],
+                "`formats` contains an unknown format name",
+            ),
+            (
+                PAIRS,
+                ["data.source_column=1"],
+                "`source_column` and `target_column` must differ, received: "
+                "source_column=1, target_column=1",
+            ),
+            (
+                PAIRS,
+                ["data.target_column=-1"],
+                "`target_column` must be a 0-based column index, received: "
+                "target_column=-1",
+            ),
+            (
+                PAIRS,
+                ["data.max_words=0"],
+                "`max_words` must be a positive integer or None, received: max_words=0",
+            ),
+            (
+                PAIRS,
+                ['data.separator=""'],
+                "`separator` must be a non-empty string",
+            ),
+            (
+                'pipeline = "translator"\n[data]\nformat = "sentence_pairs"\n',
+                [],
+                "Missing required config key: `data.train`",
+            ),
+            (
+                MINIMAL,
+                ["pipeline=translator"],
+                "`data.format` must be one of 'sentence_pairs', 'dates' for "
+                "pipeline = 'translator', received: data.format='table'",
+            ),
+            (
+                DATES,
+                ["pipeline=text_classifier"],
+                "`data.format` must be one of 'table', 'fasttext', "
+                "'texts_per_label' for pipeline = 'text_classifier', received: "
+                "data.format='dates'",
+            ),
+            (
+                DATES,
+                ["fit.class_weight=balanced"],
+                "`fit.class_weight` weighs labels, and sentence pairs have none",
+            ),
+            (
+                DATES,
+                ["model.pooling=max"],
+                "Unknown config key `model.pooling`",
+            ),
+            (DATES, ["data.sise=3"], "`data.sise`; did you mean `data.size`?"),
+            (
+                PAIRS,
+                ["data.max_word=3"],
+                "`data.max_word`; did you mean `data.max_words`?",
+            ),
+            (
+                DATES,
+                ["model.unit=3"],
+                "`model.unit`; did you mean `model.units`?",
+            ),
+        ]
+        for text, overrides, message in cases:
+            with self.assertRaises(ValueError, msg=message) as context:
+                self.run_file(text, overrides)
+            self.assertIn(message, str(context.exception))
+
+    def test_defaults_of_the_format_are_filled_in(self):
+        run = self.run_file(DATES)
+        self.assertEqual(
+            (0.25, None, None, None),
+            (
+                run.data.lowercase,
+                run.data.locales,
+                run.data.text_column,
+                run.data.encoding,
+            ),
+        )
+        self.assertEqual({"lowercase": 0.25}, run.data.dates_arguments())
+        pairs = self.run_file(PAIRS)
+        self.assertEqual(
+            (0, 1, "\t", None, "utf-8", None),
+            (
+                pairs.data.source_column,
+                pairs.data.target_column,
+                pairs.data.separator,
+                pairs.data.max_words,
+                pairs.data.encoding,
+                pairs.data.header,
+            ),
+        )
+        # A TOML date and an ISO string both give the ISO string.
+        dated = self.run_file(DATES + "start = 2001-02-03\n", ['data.end="2002-01-01"'])
+        self.assertEqual(
+            ("2001-02-03", "2002-01-01"), (dated.data.start, dated.data.end)
+        )
+        for run in (self.run_file(DATES), pairs, dated):
+            self.assertEqual(run, config.loads(runs.RunConfig, config.dumps(run)))
+
+
+class PairsSplitsTest(RunTestCase):
+    def setUp(self):
+        super().setUp()
+        os.environ[runs.DATA_ENV] = str(self.folder)
+
+    def write_pairs(self):
+        # 50 sources written twice each (two translations), and two pairs
+        # longer than 4 words.
+        lines = [f"go {i}.\tve {i}.\n" for i in range(50)]
+        lines += [f"go {i}.\tvete {i}.\n" for i in range(50)]
+        lines += ["we go there right now.\tnos vamos ahora.\n"]
+        lines += ["go.\tvamos ya a la casa.\n"]
+        write(self.folder / "pairs.tsv", "".join(lines))
+
+    def test_pairs_splits_share_no_source(self):
+        self.write_pairs()
+        run = self.run_file(
+            PAIRS,
+            ["data.validation_split=0.2", "data.test_split=0.2", "data.max_words=4"],
+        )
+        splits = runs.read_splits(run)
+        for data in splits.values():
+            self.assertIsInstance(data, SentencePairs)
+        # 50 distinct sources: 10 held out for test, then 0.2 / 0.8 of the
+        # other 40 for validation; each source comes with its 2 targets.
+        self.assertEqual(
+            {"train": 60, "validation": 20, "test": 20},
+            {name: len(data) for name, data in splits.items()},
+        )
+        sources = [set(data.sources) for data in splits.values()]
+        self.assertFalse(
+            sources[0] & sources[1]
+            or sources[0] & sources[2]
+            or sources[1] & sources[2]
+        )
+        self.assertEqual({f"go {i}." for i in range(50)}, set.union(*sources))
+        for data in splits.values():
+            for source, target in zip(data.sources, data.targets):
+                number = source.split()[1]
+                self.assertIn(target, (f"ve {number}", f"vete {number}"))
+        # The same seed gives the same splits, another seed others.
+        self.assertEqual(splits["test"], runs.read_split(run, "test"))
+        other = runs.read_split(
+            self.run_file(PAIRS, ["data.test_split=0.2", "data.seed=3"]), "test"
+        )
+        self.assertNotEqual(set(splits["test"].sources), set(other.sources))
+        # Without max_words the two long pairs are kept.
+        self.assertEqual(102, len(runs.read_split(self.run_file(PAIRS), "train")))
+        # limit: a seeded sample of each split.
+        limited = runs.read_splits(
+            self.run_file(
+                PAIRS, ["data.test_split=0.2", "data.max_words=4", "data.limit=7"]
+            )
+        )
+        self.assertEqual((7, 7), (len(limited["train"]), len(limited["test"])))
+        self.assertLessEqual(set(limited["test"].sources), sources[2])
+
+    def test_columns_and_separator(self):
+        write(self.folder / "pairs.csv", "1;Ve.;Go.\n2;Corre.;Run!\n")
+        run = self.run_file(
+            PAIRS,
+            [
+                "data.train=pairs.csv",
+                "data.separator=;",
+                "data.source_column=2",
+                "data.target_column=1",
+            ],
+        )
+        self.assertEqual(
+            SentencePairs(["Go.", "Run!"], ["Ve.", "Corre."]),
+            runs.read_split(run, "train"),
+        )
+        write(self.folder / "test.tsv", "Hi.\tHola.\n")
+        run = self.run_file(PAIRS, ["data.test=test.tsv"])
+        self.assertEqual(
+            SentencePairs(["Hi."], ["Hola."]), runs.read_split(run, "test")
+        )
+
+    def test_dates_splits_share_no_day(self):
+        del os.environ[runs.DATA_ENV]  # nothing is read
+        run = self.run_file(DATES, ["data.validation_split=0.1", "data.test_split=0.1"])
+        splits = runs.read_splits(run)
+        days = [set(data.targets) for data in splits.values()]
+        self.assertFalse(days[0] & days[1] or days[0] & days[2] or days[1] & days[2])
+        self.assertEqual(300, sum(len(data) for data in splits.values()))
+        # Reference: generate_dates and split_dates by day, with data.seed.
+        rest, test = split_dates(
+            generate_dates(300, seed=0), held_out=0.1, seed=0, by="target"
+        )
+        _, validation = split_dates(rest, held_out=0.1 / 0.9, seed=0, by="target")
+        self.assertEqual(test, splits["test"])
+        self.assertEqual(validation, splits["validation"])
+        self.assertEqual(test, runs.read_split(run, "test"))
+        # The generation options reach generate_dates.
+        run = self.run_file(
+            DATES,
+            [
+                "data.size=5",
+                'data.locales=["en"]',
+                'data.formats=["MMMM do, y"]',
+                "data.lowercase=1.0",
+                "data.start=2001-01-01",
+                "data.end=2001-12-31",
+                "data.seed=4",
+            ],
+        )
+        expected = generate_dates(
+            5,
+            locales=["en"],
+            formats=["MMMM do, y"],
+            lowercase=1.0,
+            start="2001-01-01",
+            end="2001-12-31",
+            seed=4,
+        )
+        self.assertEqual(expected, runs.read_split(run, "train"))
+        self.assertTrue(expected.sources[0].islower())
+        self.assertTrue(all(t.startswith("2001-") for t in expected.targets))
+        limited = runs.read_split(self.run_file(DATES, ["data.limit=50"]), "train")
+        self.assertEqual(50, len(limited))
+        self.assertLessEqual(
+            set(zip(limited.sources, limited.targets)),
+            set(zip(*runs.as_xy(generate_dates(300, seed=0)))),
+        )
+
+    def test_split_pairs_reference(self):
+        pairs = SentencePairs(
+            [f"s{i % 10}" for i in range(40)], [str(i) for i in range(40)]
+        )
+        splits = runs.split_pairs(pairs, validation_split=0.25, test_split=0.2, seed=1)
+        rest, test = split_dates(pairs, held_out=0.2, seed=1)
+        train, validation = split_dates(rest, held_out=0.25 / 0.8, seed=1)
+        self.assertEqual(
+            {"train": train, "validation": validation, "test": test}, splits
+        )
+        self.assertEqual(
+            {"train": 20, "validation": 12, "test": 8},
+            {name: len(data) for name, data in splits.items()},
+        )
+        self.assertEqual(
+            {"train": pairs, "validation": None, "test": None},
+            runs.split_pairs(pairs),
+        )
+
+    def test_describe_splits(self):
+        pairs = SentencePairs(["a"] * 1200, ["b"] * 1200)
+        self.assertEqual(
+            "train 1,200, test 1,200 pairs",
+            runs.describe_splits({"train": pairs, "validation": None, "test": pairs}),
+        )
+        texts = LabelledTexts(["a", "b"], ["x", "y"])
+        self.assertEqual(
+            "train 2 texts; labels: x, y", runs.describe_splits({"train": texts})
+        )
 
 
 class FitArgumentsTest(RunTestCase):

@@ -62,6 +62,9 @@ class TextClassifierModel(keras.Model):
             `0.0`.
         recurrent_dropout: Float in `[0, 1)`, the dropout of the recurrent
             state of every recurrent layer. Defaults to `0.0`.
+        embedding_dropout: Float in `[0, 1)`, spatial dropout of the token
+            vectors: whole embedding channels are zeroed for a whole text
+            (`keras.layers.SpatialDropout1D`). Defaults to `0.0`.
         multi_label: Boolean, sigmoid outputs instead of a softmax. Defaults
             to `False`.
         embedding_trainability: `"all"`, `"partial"` (only `trainable_rows`
@@ -117,6 +120,7 @@ class TextClassifierModel(keras.Model):
         pooling="attention",
         dropout=0.0,
         recurrent_dropout=0.0,
+        embedding_dropout=0.0,
         multi_label=False,
         embedding_trainability="all",
         trainable_rows=None,
@@ -149,6 +153,9 @@ class TextClassifierModel(keras.Model):
         recurrent_dropout = validation.check_rate(
             "recurrent_dropout", recurrent_dropout
         )
+        embedding_dropout = validation.check_rate(
+            "embedding_dropout", embedding_dropout
+        )
         if embedding_trainability not in TRAINABILITY:
             raise ValueError(
                 "`embedding_trainability` must be one of "
@@ -175,6 +182,13 @@ class TextClassifierModel(keras.Model):
             trainability=embedding_trainability,
             dtype=dtype,
             name="token_embedding",
+        )
+        embedded_dropout = (
+            keras.layers.SpatialDropout1D(
+                embedding_dropout, dtype=dtype, name="embedding_dropout"
+            )
+            if embedding_dropout > 0
+            else None
         )
         recurrent_layers = []
         for index in range(num_layers):
@@ -217,6 +231,8 @@ class TextClassifierModel(keras.Model):
         padding_mask = keras.Input(shape=(None,), dtype="bool", name="padding_mask")
         inputs = {"token_ids": token_ids, "padding_mask": padding_mask}
         x = embedding(token_ids)
+        if embedded_dropout is not None:
+            x = embedded_dropout(x)
         for layer in recurrent_layers:
             x = layer(x, mask=padding_mask)
         attention_weights = None
@@ -242,6 +258,7 @@ class TextClassifierModel(keras.Model):
         self.pooling = pooling
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
+        self.embedding_dropout = embedding_dropout
         self.multi_label = multi_label
         self.embedding_trainability = embedding_trainability
         self.trainable_rows = list(embedding.trainable_rows)
@@ -291,6 +308,7 @@ class TextClassifierModel(keras.Model):
             "pooling": self.pooling,
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
+            "embedding_dropout": self.embedding_dropout,
             "multi_label": self.multi_label,
             "embedding_trainability": self.embedding_trainability,
             "trainable_rows": list(self.trainable_rows),

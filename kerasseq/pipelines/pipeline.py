@@ -49,6 +49,7 @@ import contextlib
 import dataclasses
 import importlib.util
 import os
+import tomllib
 
 import keras
 import numpy as np
@@ -755,8 +756,11 @@ class Pipeline:
         """Writes the settings, the vocabulary and the subclass files."""
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, self.CONFIG_FILE)
+        # The pipeline's name first, so that `kerasseq.runs.load_pipeline`
+        # knows the class, then the settings.
+        record = {"pipeline": self.name, **config_lib.to_dict(self.settings)}
         with open(path, "w", encoding="utf-8") as file:
-            file.write(config_lib.dumps(self.settings))
+            file.write(config_lib.dumps(record))
         self.tokenizer.vocabulary.save(os.path.join(folder, self.VOCABULARY_FILE))
         self._save_extra(folder)
 
@@ -776,7 +780,22 @@ class Pipeline:
             raise FileNotFoundError(
                 f"{directory!r} is not a saved {cls.__name__}: {path!r} is missing"
             )
-        settings = config_lib.load(cls.config_class, path)
+        with open(path, "rb") as file:
+            try:
+                saved = tomllib.load(file)
+            except tomllib.TOMLDecodeError as error:
+                raise config_lib.ConfigError(f"{path}: invalid TOML: {error}") from None
+        name = saved.pop("pipeline", cls.name)  # Absent in older saves.
+        if name != cls.name:
+            raise ValueError(
+                f"{directory!r} holds a saved {name!r} pipeline, not a "
+                f"{cls.name!r} ({cls.__name__}); load it with its own class or "
+                "`kerasseq.runs.load_pipeline`"
+            )
+        try:
+            settings = config_lib.from_dict(cls.config_class, saved)
+        except config_lib.ConfigError as error:
+            raise config_lib.ConfigError(f"{path}: {error}") from None
         pipeline = cls(**dataclasses.asdict(settings))
         if strategy is not None:
             pipeline.strategy = strategy

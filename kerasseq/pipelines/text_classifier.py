@@ -41,6 +41,7 @@ class TextClassifierConfig:
     sequence_length: int | None = None
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
+    embedding_dropout: float = 0.0
     multi_label: bool = False
     threshold: float = 0.5
     learning_rate: float = 1e-3
@@ -57,6 +58,7 @@ class TextClassifierConfig:
             validation.check_positive_int(name, getattr(self, name), allow_none=True)
         validation.check_rate("dropout", self.dropout)
         validation.check_rate("recurrent_dropout", self.recurrent_dropout)
+        validation.check_rate("embedding_dropout", self.embedding_dropout)
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(
                 f"`threshold` must be in (0, 1), received: threshold={self.threshold!r}"
@@ -137,6 +139,8 @@ class TextClassifier(Pipeline):
             Defaults to `None` (each batch padded to its longest text).
         dropout: Recurrent input and pooled-vector dropout. Defaults to `0.0`.
         recurrent_dropout: Recurrent state dropout. Defaults to `0.0`.
+        embedding_dropout: Spatial dropout of the token vectors (whole
+            embedding channels per text). Defaults to `0.0`.
         multi_label: Independent sigmoid outputs, several labels per text.
             Defaults to `False`.
         threshold: Probability from which a label is predicted, with
@@ -192,6 +196,7 @@ class TextClassifier(Pipeline):
         sequence_length: int | None = None,
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
+        embedding_dropout: float = 0.0,
         multi_label: bool = False,
         threshold: float = 0.5,
         learning_rate: float = 1e-3,
@@ -370,6 +375,7 @@ class TextClassifier(Pipeline):
             pooling=settings.pooling,
             dropout=settings.dropout,
             recurrent_dropout=settings.recurrent_dropout,
+            embedding_dropout=settings.embedding_dropout,
             multi_label=settings.multi_label,
             embedding_trainability=settings.trainable_embeddings,
             trainable_rows=trainable_rows,

@@ -764,9 +764,13 @@ class Translator(Pipeline):
         result = self.attention(text, beam_width=beam_width)
         if title is None:
             title = f"{text} → {result['translation']}"
+        # A space (a character-level token) is shown as "␣".
+        source_tokens = [
+            token if token.strip() else "␣" for token in result["source_tokens"]
+        ]
         return plot_attention(
             result["weights"],
-            result["source_tokens"],
+            source_tokens,
             result["output_tokens"],
             path,
             title=title,

@@ -131,6 +131,7 @@ class TextClassifierModelTest(TestCase, parameterized.TestCase):
         ("pooling", {"pooling": "sum"}, "pooling='sum'"),
         ("dropout", {"dropout": 1.0}, "dropout=1.0"),
         ("recurrent_dropout", {"recurrent_dropout": -0.1}, "recurrent_dropout=-0.1"),
+        ("embedding_dropout", {"embedding_dropout": 1.0}, "embedding_dropout=1.0"),
         ("multi_label", {"multi_label": 1}, "multi_label=1"),
         (
             "embedding_trainability",
@@ -176,6 +177,7 @@ class TextClassifierModelTest(TestCase, parameterized.TestCase):
             pooling="max",
             dropout=0.1,
             recurrent_dropout=0.2,
+            embedding_dropout=0.3,
             embedding_trainability="partial",
             trainable_rows=[1],
             name="classifier",
@@ -184,6 +186,21 @@ class TextClassifierModelTest(TestCase, parameterized.TestCase):
         self.assertEqual(revived.get_config(), model.get_config())
         self.assertEqual(revived.name, "classifier")
         self.assertEqual(len(revived.weights), len(model.weights))
+
+    def test_embedding_dropout_zeroes_whole_channels_in_training_only(self):
+        model = TextClassifierModel(**SMALL, embedding_dropout=0.5)
+        layer = model.get_layer("embedding_dropout")
+        self.assertIsInstance(layer, keras.layers.SpatialDropout1D)
+        vectors = np.ones((2, 5, 6), "float32")
+        dropped = keras.ops.convert_to_numpy(layer(vectors, training=True))
+        # A channel is dropped (0) or scaled (2) for every step of a text.
+        self.assertAllClose(dropped, np.broadcast_to(dropped[:, :1], dropped.shape))
+        self.assertEqual(set(np.unique(dropped)), {0.0, 2.0})
+        self.assertAllClose(layer(vectors, training=False), vectors)
+        self.assertNotIn(
+            "embedding_dropout",
+            [layer.name for layer in TextClassifierModel(**SMALL).layers],
+        )
 
     @parameterized.named_parameters(
         ("gru_attention", {"pooling": "attention"}),

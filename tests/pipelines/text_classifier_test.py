@@ -195,9 +195,14 @@ class TextClassifierTest(TestCase):
             TextClassifier(cell="gruu")
         with self.assertRaisesRegex(ValueError, "needs pretrained `embeddings`"):
             TextClassifier(trainable_embeddings="partial")
-        clf = TextClassifier(units=16, sequence_length=40, clipnorm=1.0)
+        with self.assertRaisesRegex(ValueError, "embedding_dropout=1.5"):
+            TextClassifier(embedding_dropout=1.5)
+        clf = TextClassifier(
+            units=16, sequence_length=40, clipnorm=1.0, embedding_dropout=0.2
+        )
         config = clf.get_config()
         self.assertEqual(config["units"], 16)
+        self.assertEqual(config["embedding_dropout"], 0.2)
         self.assertIsNone(config["embeddings"])
         self.assertEqual(TextClassifier.from_config(config).get_config(), config)
 

@@ -11,6 +11,7 @@ import tensorflow as tf
 from kerasseq.data import SentencePairs
 from kerasseq.data.dates import generate_dates
 from kerasseq.data.dates import split_dates
+from kerasseq.pipelines import TextClassifier
 from kerasseq.pipelines.translator import Translator
 from kerasseq.pipelines.translator import TranslatorConfig
 from kerasseq.samplers import BeamSampler
@@ -206,6 +207,10 @@ class TranslatorTest(TestCase):
         self.assertTrue(
             os.path.isfile(os.path.join(directory, "target_vocabulary.txt"))
         )
+        with open(os.path.join(directory, "config.toml"), encoding="utf-8") as file:
+            self.assertEqual(file.readline(), 'pipeline = "translator"\n')
+        with self.assertRaisesRegex(ValueError, "holds a saved 'translator' pipeline"):
+            TextClassifier.load(directory)
         loaded = Translator.load(directory)
         self.assertEqual(loaded.get_config(), translator.get_config())
         self.assertEqual(loaded.max_output_length, translator.max_output_length)

@@ -1,0 +1,51 @@
+"""What the benchmark scripts share: the data folder and an epoch timer.
+
+The scripts run as `python benchmarks/NAME.py` (this folder is then on
+`sys.path`) and are loaded by file path in `tests/benchmarks_test.py`; each
+puts this folder on `sys.path` before `from benchlib import ...`.
+"""
+
+import os
+import pathlib
+import time
+
+import keras
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def default_data_dir() -> pathlib.Path:
+    """`$KERASSEQ_DATA`, else `../shared/data` beside the repository."""
+    return pathlib.Path(
+        os.environ.get("KERASSEQ_DATA", REPO_ROOT.parent / "shared" / "data")
+    )
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Times each epoch from its start to the end of its last training batch.
+
+    The end of the last batch, not `on_epoch_end`, so that validation is not
+    counted (`../shared/PERF-NOTES.md`: time batches from callbacks, never
+    whole `fit` calls).
+
+    Attributes:
+        seconds: One float per epoch.
+        steps: The training batches of each epoch.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
+        self.steps = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = self.last = time.perf_counter()
+        self.count = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.last = time.perf_counter()
+        self.count += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(self.last - self.start)
+        self.steps.append(self.count)
