@@ -1,4 +1,4 @@
-"""What the benchmark scripts share: the data folder and an epoch timer.
+"""What the benchmark scripts share: the data folder, an epoch timer, the table.
 
 The scripts run as `python benchmarks/NAME.py` (this folder is then on
 `sys.path`) and are loaded by file path in `tests/benchmarks_test.py`; each
@@ -49,3 +49,19 @@ class EpochTimer(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(self.last - self.start)
         self.steps.append(self.count)
+
+
+def format_rows(rows) -> str:
+    """`benchmarks/text.py`'s table of `rows` with a pass/FAIL column added.
+
+    Each row is a dict with `text.format_table`'s keys and a bool `"passed"`.
+    """
+    from text import format_table  # This folder is on `sys.path` (see above).
+
+    lines = format_table(rows).split("\n")
+    width = max(len(line) for line in lines)
+    lines[0] = f"{lines[0]:<{width}}  result"
+    lines[1] = "-" * (width + 8)
+    for i, row in enumerate(rows, start=2):
+        lines[i] = f"{lines[i]:<{width}}  {'pass' if row['passed'] else 'FAIL'}"
+    return "\n".join(lines)

@@ -70,7 +70,7 @@ from kerasseq.pipelines import TextClassifier  # noqa: E402
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from benchlib import EpochTimer  # noqa: E402
 from benchlib import default_data_dir  # noqa: E402
-from text import format_table  # noqa: E402
+from benchlib import format_rows  # noqa: E402
 
 PARTS = ("imdb", "rt")
 GLOVE = pathlib.Path("glove") / "glove.6B.50d.txt.gz"
@@ -371,17 +371,6 @@ def rt_row(rt, folds):
         f">= {GOAL_RT_ACCURACY}",
         rt["mean"] >= GOAL_RT_ACCURACY,
     )
-
-
-def format_rows(rows) -> str:
-    """`benchmarks/text.py`'s table with a pass/FAIL column added."""
-    lines = format_table(rows).split("\n")
-    width = max(len(line) for line in lines)
-    lines[0] = f"{lines[0]:<{width}}  result"
-    lines[1] = "-" * (width + 8)
-    for i, row in enumerate(rows, start=2):
-        lines[i] = f"{lines[i]:<{width}}  {'pass' if row['passed'] else 'FAIL'}"
-    return "\n".join(lines)
 
 
 def main(argv=None):

@@ -98,6 +98,14 @@ class Pipeline:
     name = None
     # Files of a saved pipeline directory.
     CONFIG_FILE = "config.toml"
+    # What `export` checks the SavedModel on when no `check_texts` are given,
+    # and how close its float outputs must be to the expected ones.
+    DEFAULT_CHECK_TEXTS = (
+        "a moving, beautifully shot film",
+        "dull and far too long",
+        "",
+    )
+    EXPORT_ATOL = 1e-5
     VOCABULARY_FILE = "vocabulary.txt"
     MODEL_FILE = "model.keras"
 
@@ -188,6 +196,7 @@ class Pipeline:
         raise NotImplementedError
 
     def _expected_serving_outputs(self, texts):
+        """What `serving_default` must answer on `texts` (see `export`)."""
         raise NotImplementedError
 
     def _metric_names(self):
@@ -837,37 +846,49 @@ class Pipeline:
             RuntimeError: when the reloaded SavedModel fails or answers
                 differently from `predict`.
         """
+        self._export(directory, check_texts, overwrite)
+
+    def _export(self, directory, check_texts, overwrite, **options):
+        """Writes and checks the SavedModel of `export`.
+
+        `options` (a subclass's export arguments, such as the Translator's
+        beam width) go to `_serving_endpoints` and `_expected_serving_outputs`.
+        """
         self._check_fitted()
         texts = self._check_texts(
-            check_texts
-            if check_texts is not None
-            else ["a moving, beautifully shot film", "dull and far too long", ""],
+            list(self.DEFAULT_CHECK_TEXTS) if check_texts is None else check_texts,
             name="check_texts",
         )
+        archive = keras.export.ExportArchive()
+        archive.track(self.preprocessor)
+        archive.track(self.model)
+        signature = [tf.TensorSpec([None], tf.string, name="texts")]
+        # The first endpoint is also `serving_default`.
+        for name, function in self._serving_endpoints(**options).items():
+            archive.add_endpoint(name, function, input_signature=signature)
+        expected = self._expected_serving_outputs(texts, **options)
+
+        def write(tmp):
+            archive.write_out(tmp, verbose=False)
+            self._write_files(os.path.join(tmp, "assets"))
+            export_lib.check_export(tmp, texts, expected, atol=self.EXPORT_ATOL)
+
+        export_lib.write_directory(directory, write, overwrite)
+
+    def _serving_endpoints(self) -> dict:
+        """The SavedModel's functions, name -> `texts -> outputs dict`.
+
+        The first is also `serving_default`. By default one, `serve`: the
+        model's outputs through `_serving_outputs`.
+        """
         preprocessor, model = self.preprocessor, self.model
         serving_outputs = self._serving_outputs
-
-        archive = keras.export.ExportArchive()
-        archive.track(preprocessor)
-        archive.track(model)
 
         # A closure (default arguments break `add_endpoint`).
         def serve(texts):
             return serving_outputs(model(preprocessor(texts), training=False))
 
-        archive.add_endpoint(
-            "serve",
-            serve,
-            input_signature=[tf.TensorSpec([None], tf.string, name="texts")],
-        )
-        expected = self._expected_serving_outputs(texts)
-
-        def write(tmp):
-            archive.write_out(tmp, verbose=False)
-            self._write_files(os.path.join(tmp, "assets"))
-            export_lib.check_export(tmp, texts, expected)
-
-        export_lib.write_directory(directory, write, overwrite)
+        return {"serve": serve}
 
 
 class _PipelineCheckpoint(keras.callbacks.Callback):

@@ -10,7 +10,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kerasseq import export as export_lib
 from kerasseq import registry
 from kerasseq import validation
 from kerasseq.models.translator_model import TranslatorModel
@@ -25,8 +24,6 @@ from kerasseq.tokenizers import WordTokenizer
 TARGET_VOCABULARY_FILE = "target_vocabulary.txt"
 TRANSLATOR_FILE = "translator.json"
 TOKENIZERS = ("word", "char")
-# What `export` checks the SavedModel on when no `check_texts` are given.
-DEFAULT_CHECK_TEXTS = ("25th of June, 2009", "¿Dónde está la biblioteca?", "")
 
 
 @dataclasses.dataclass
@@ -224,6 +221,9 @@ class Translator(Pipeline):
 
     config_class = TranslatorConfig
     name = "translator"
+    DEFAULT_CHECK_TEXTS = ("25th of June, 2009", "¿Dónde está la biblioteca?", "")
+    # Beam scores are sums of log-probabilities over many steps.
+    EXPORT_ATOL = 1e-4
 
     def __init__(
         self,
@@ -819,8 +819,13 @@ class Translator(Pipeline):
         normalized = self._normalize(references)
         exact = np.mean([t == r for t, r in zip(translations, normalized)])
         character_level = self._kinds()[1] == "char"
+        # The texts are tokenized on purpose: `force` keeps sacrebleu from
+        # warning that they look tokenized.
         bleu = sacrebleu.corpus_bleu(
-            translations, [normalized], tokenize="char" if character_level else "none"
+            translations,
+            [normalized],
+            tokenize="char" if character_level else "none",
+            force=True,
         )
         total_loss = correct = count = 0.0
         dataset = self._to_dataset(sources, references, batch_size=batch_size)
@@ -876,36 +881,28 @@ class Translator(Pipeline):
         """
         self._check_fitted()
         beam_width, _, length_penalty = self._check_decoding(beam_width, 1, None)
-        texts = self._check_texts(
-            list(DEFAULT_CHECK_TEXTS) if check_texts is None else check_texts,
-            name="check_texts",
+        self._export(
+            directory,
+            check_texts,
+            overwrite,
+            beam_width=beam_width,
+            length_penalty=length_penalty,
         )
-        archive = keras.export.ExportArchive()
-        archive.track(self.preprocessor)
-        archive.track(self.model)
-        signature = [tf.TensorSpec([None], tf.string, name="texts")]
-        # The first endpoint is also `serving_default`.
-        archive.add_endpoint(
-            "translate",
-            self._serving_function(beam_width, 1, length_penalty),
-            input_signature=signature,
-        )
-        archive.add_endpoint(
-            "greedy",
-            self._serving_function(1, 1, 0.0),
-            input_signature=signature,
-        )
+
+    def _serving_endpoints(self, beam_width, length_penalty):
+        return {
+            "translate": self._serving_function(beam_width, 1, length_penalty),
+            "greedy": self._serving_function(1, 1, 0.0),
+        }
+
+    def _expected_serving_outputs(self, texts, beam_width, length_penalty):
         translations, scores = self.translate(
-            texts, beam_width=beam_width, return_scores=True
+            texts,
+            beam_width=beam_width,
+            length_penalty=length_penalty,
+            return_scores=True,
         )
-        expected = {
+        return {
             "translation": np.array(translations, dtype=object),
             "score": np.array(scores, dtype="float32"),
         }
-
-        def write(tmp):
-            archive.write_out(tmp, verbose=False)
-            self._write_files(os.path.join(tmp, "assets"))
-            export_lib.check_export(tmp, texts, expected, atol=1e-4)
-
-        export_lib.write_directory(directory, write, overwrite)
