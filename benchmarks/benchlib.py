@@ -51,6 +51,19 @@ class EpochTimer(keras.callbacks.Callback):
         self.steps.append(self.count)
 
 
+def row(name, ours, peer, ratio, unit, goal, passed) -> dict:
+    """One row of a benchmark table (see `format_rows`)."""
+    return {
+        "name": name,
+        "ours": ours,
+        "peer": peer,
+        "ratio": ratio,
+        "unit": unit,
+        "goal": goal,
+        "passed": bool(passed),
+    }
+
+
 def format_rows(rows) -> str:
     """`benchmarks/text.py`'s table of `rows` with a pass/FAIL column added.
 

@@ -71,6 +71,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from benchlib import EpochTimer  # noqa: E402
 from benchlib import default_data_dir  # noqa: E402
 from benchlib import format_rows  # noqa: E402
+from benchlib import row  # noqa: E402
 
 PARTS = ("imdb", "rt")
 GLOVE = pathlib.Path("glove") / "glove.6B.50d.txt.gz"
@@ -322,24 +323,12 @@ def _ratio(numerator, denominator):
     return numerator / denominator if denominator else float("inf")
 
 
-def _row(name, ours, peer, ratio, unit, goal, passed):
-    return {
-        "name": name,
-        "ours": ours,
-        "peer": peer,
-        "ratio": ratio,
-        "unit": unit,
-        "goal": goal,
-        "passed": bool(passed),
-    }
-
-
 def imdb_rows(ours, peer, size, epochs, peer_epochs):
     ours_time = statistics.median(ours["epoch_seconds"])
     peer_time = statistics.median(peer["epoch_seconds"])
     described = f"IMDB {size['train']:,}/{size['test']:,}"
     return [
-        _row(
+        row(
             f"{described} test accuracy: ours {epochs} ep vs tutorial {peer_epochs} ep",
             ours["accuracy"],
             peer["accuracy"],
@@ -349,7 +338,7 @@ def imdb_rows(ours, peer, size, epochs, peer_epochs):
             ours["accuracy"] >= GOAL_IMDB_ACCURACY
             and ours["accuracy"] >= peer["accuracy"],
         ),
-        _row(
+        row(
             f"{described} train epoch (median): BiGRU+GloVe vs tutorial BiLSTM",
             ours_time,
             peer_time,
@@ -362,7 +351,7 @@ def imdb_rows(ours, peer, size, epochs, peer_epochs):
 
 
 def rt_row(rt, folds):
-    return _row(
+    return row(
         f"rt-polarity {folds}-fold CV accuracy (std {rt['std']:.3f}) vs published CNN",
         rt["mean"],
         PUBLISHED_RT_CNN,

@@ -89,6 +89,7 @@ from benchlib import REPO_ROOT  # noqa: E402
 from benchlib import EpochTimer  # noqa: E402
 from benchlib import default_data_dir  # noqa: E402
 from benchlib import format_rows  # noqa: E402
+from benchlib import row  # noqa: E402
 
 DEFAULT_CONFIG = REPO_ROOT / "pipelines" / "spa_eng.toml"
 BEAM_WIDTH = 4
@@ -287,25 +288,13 @@ def savedmodel_function(directory):
     return loaded, translate
 
 
-def _row(name, ours, peer, ratio, unit, goal, passed):
-    return {
-        "name": name,
-        "ours": ours,
-        "peer": peer,
-        "ratio": ratio,
-        "unit": unit,
-        "goal": goal,
-        "passed": bool(passed),
-    }
-
-
 def make_rows(results):
     bleu, speed, size = results["bleu"], results["speed"], results["size"]
     described = f"{size['test']:,} held-out pairs"
     greedy, beam = bleu["greedy"], bleu["beam"]
     train_seconds = results["train"]["seconds"]
     return [
-        _row(
+        row(
             f"BLEU {described}: beam {BEAM_WIDTH} "
             f"(alpha {bleu['length_penalty']:g}) vs greedy",
             beam,
@@ -315,7 +304,7 @@ def make_rows(results):
             f">= greedy + {GOAL_BEAM_GAIN}",
             beam >= greedy + GOAL_BEAM_GAIN,
         ),
-        _row(
+        row(
             f"decoding {described}: SavedModel greedy vs eager per-token loop",
             speed["savedmodel"],
             speed["loop"],
@@ -324,7 +313,7 @@ def make_rows(results):
             f">= {GOAL_SPEEDUP:g}x",
             speed["savedmodel"] >= GOAL_SPEEDUP * speed["loop"],
         ),
-        _row(
+        row(
             "greedy translations equal: per-token loop vs SavedModel",
             speed["agreement"],
             1.0,
@@ -333,7 +322,7 @@ def make_rows(results):
             f">= {GOAL_AGREEMENT}",
             speed["agreement"] >= GOAL_AGREEMENT,
         ),
-        _row(
+        row(
             f"training wall time ({results['train']['cpu_seconds']:.0f} CPU s), "
             f"{size['train']:,} pairs, {results['train']['epochs_run']} epochs "
             "vs the 20 min budget",

@@ -22,6 +22,19 @@ def check_positive_int(name: str, value, allow_none: bool = False):
     return int(value)
 
 
+def check_positive(name: str, value, allow_none: bool = False):
+    """Returns a real number above 0 as a `float` (or `None` if allowed), else raises.
+
+    For learning rates, clipping norms and the like; booleans are not numbers
+    here.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"`{name}` must be positive, received: {name}={value!r}")
+    return float(value)
+
+
 def check_rate(name: str, value) -> float:
     """Returns a dropout-style rate in [0, 1) as a `float`, else raises."""
     if (

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 
 from kerasseq import validation
@@ -20,6 +22,20 @@ class ValidationTest(TestCase):
                     validation.check_positive_int("units", bad)
         with self.assertRaisesRegex(ValueError, "a positive integer or None"):
             validation.check_positive_int("units", 0, allow_none=True)
+
+    def test_positive(self):
+        self.assertEqual(0.5, validation.check_positive("learning_rate", 0.5))
+        self.assertEqual(2.0, validation.check_positive("clipnorm", np.int64(2)))
+        self.assertIsNone(validation.check_positive("clipnorm", None, allow_none=True))
+        for bad in (0, -1e-3, float("nan"), True, "0.1", None):
+            with self.subTest(bad=bad):
+                with self.assertRaisesRegex(
+                    ValueError,
+                    re.escape(
+                        f"`clipnorm` must be positive, received: clipnorm={bad!r}"
+                    ),
+                ):
+                    validation.check_positive("clipnorm", bad)
 
     def test_rate(self):
         self.assertEqual(0.0, validation.check_rate("dropout", 0))

@@ -63,15 +63,8 @@ class TextClassifierConfig:
             raise ValueError(
                 f"`threshold` must be in (0, 1), received: threshold={self.threshold!r}"
             )
-        if not self.learning_rate > 0:
-            raise ValueError(
-                "`learning_rate` must be positive, received: "
-                f"learning_rate={self.learning_rate!r}"
-            )
-        if self.clipnorm is not None and not self.clipnorm > 0:
-            raise ValueError(
-                f"`clipnorm` must be positive, received: clipnorm={self.clipnorm!r}"
-            )
+        validation.check_positive("learning_rate", self.learning_rate)
+        validation.check_positive("clipnorm", self.clipnorm, allow_none=True)
         if self.deterministic and self.seed is None:
             raise ValueError(
                 "`deterministic=True` needs a `seed`, received: "

@@ -100,15 +100,8 @@ class TranslatorConfig:
                 f"trainable_embeddings={self.trainable_embeddings!r} and neither"
             )
         validation.check_rate("dropout", self.dropout)
-        if not self.learning_rate > 0:
-            raise ValueError(
-                "`learning_rate` must be positive, received: "
-                f"learning_rate={self.learning_rate!r}"
-            )
-        if self.clipnorm is not None and not self.clipnorm > 0:
-            raise ValueError(
-                f"`clipnorm` must be positive, received: clipnorm={self.clipnorm!r}"
-            )
+        validation.check_positive("learning_rate", self.learning_rate)
+        validation.check_positive("clipnorm", self.clipnorm, allow_none=True)
         if not self.length_penalty >= 0:
             raise ValueError(
                 "`length_penalty` must be non-negative, received: "

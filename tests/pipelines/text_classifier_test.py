@@ -197,6 +197,10 @@ class TextClassifierTest(TestCase):
             TextClassifier(trainable_embeddings="partial")
         with self.assertRaisesRegex(ValueError, "embedding_dropout=1.5"):
             TextClassifier(embedding_dropout=1.5)
+        with self.assertRaisesRegex(ValueError, "learning_rate=-0.1"):
+            TextClassifier(learning_rate=-0.1)
+        with self.assertRaisesRegex(ValueError, "clipnorm=0"):
+            TextClassifier(clipnorm=0)
         clf = TextClassifier(
             units=16, sequence_length=40, clipnorm=1.0, embedding_dropout=0.2
         )

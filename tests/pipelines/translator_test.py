@@ -387,3 +387,7 @@ class TranslatorTest(TestCase):
         with self.assertRaisesRegex(ValueError, "text_classifier"):
             Translator.from_config({"pipeline": "text_classifier", "model": {}})
         np.testing.assert_equal(Translator.name, "translator")
+        with self.assertRaisesRegex(ValueError, "learning_rate=0.0"):
+            Translator(learning_rate=0.0)
+        with self.assertRaisesRegex(ValueError, "clipnorm=-1.0"):
+            Translator(clipnorm=-1.0)
