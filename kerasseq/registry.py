@@ -3,6 +3,7 @@
 import difflib
 
 from kerasseq import layers
+from kerasseq import validation
 
 # name → (cell class, sequence layer class). Add a new cell here (see DESIGN.md).
 _CELLS = {
@@ -30,9 +31,7 @@ def get_recurrent_layer_class(name: str) -> type:
 
 def _resolve(name: str) -> str:
     if not isinstance(name, str):
-        raise ValueError(
-            f"`cell` must be one of {cell_names()}, received: cell={name!r}"
-        )
+        validation.check_one_of("cell", name, cell_names())  # raises
     key = _ALIASES.get(name.lower(), name.lower())
     if key not in _CELLS:
         close = difflib.get_close_matches(key, list(_CELLS) + list(_ALIASES), n=1)

@@ -887,10 +887,7 @@ def read_splits(
     settings = run.data
     splits = list(splits)
     for split in splits:
-        if split not in SPLITS:
-            raise ValueError(
-                f"`split` must be one of {', '.join(SPLITS)}, received: {split!r}"
-            )
+        validation.check_one_of("split", split, SPLITS)
     fractions = {
         "validation": settings.validation_split,
         "test": settings.test_split,

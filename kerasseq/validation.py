@@ -5,8 +5,13 @@ Every public constructor validates its arguments first and raises a
 """
 
 import numbers
+from collections.abc import Hashable
+from collections.abc import Iterable
+from typing import TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 
 def check_positive_int(name: str, value, allow_none: bool = False):
@@ -53,3 +58,48 @@ def check_bool(name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"`{name}` must be a boolean, received: {name}={value!r}")
     return bool(value)
+
+
+def check_one_of(
+    name: str,
+    value: T,
+    choices: Iterable,
+    allow_none: bool = False,
+    context: str = "",
+) -> T:
+    """Returns `value` if it is one of `choices` (or `None` if allowed), else raises.
+
+    Unhashable values (a list where a name is expected) and NumPy arrays are
+    rejected like any other value, never compared element-wise.
+
+    Args:
+        name: The argument's name, shown in the error.
+        value: The value received.
+        choices: The allowed values, listed with `repr` in the error.
+        allow_none: Whether `None` is accepted too.
+        context: Words inserted after the choices, before "received", saying
+            what the choices depend on, e.g. `"for locale 'ko'"`.
+
+    Example:
+
+    >>> from kerasseq import validation
+    >>> validation.check_one_of("pooling", "max", ("last", "max"))
+    'max'
+    >>> validation.check_one_of("pooling", "sum", ("last", "max"))
+    Traceback (most recent call last):
+    ...
+    ValueError: `pooling` must be one of 'last', 'max', received: pooling='sum'
+    """
+    if value is None and allow_none:
+        return value
+    choices = tuple(choices)
+    if not (isinstance(value, Hashable) and value in choices):
+        listed = ", ".join(map(repr, choices))
+        if allow_none:
+            listed += " or None"
+        if context:
+            listed += " " + context
+        raise ValueError(
+            f"`{name}` must be one of {listed}, received: {name}={value!r}"
+        )
+    return value

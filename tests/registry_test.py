@@ -1,3 +1,5 @@
+import re
+
 from kerasseq import layers
 from kerasseq import registry
 from tests.test_case import TestCase
@@ -15,5 +17,13 @@ class RegistryTest(TestCase):
             registry.get_cell_class("lstn")
 
     def test_non_string_name_is_rejected(self):
-        with self.assertRaisesRegex(ValueError, "cell=3"):
-            registry.get_recurrent_layer_class(3)
+        for bad in (3, None, ["gru"]):
+            with self.subTest(bad=bad):
+                with self.assertRaisesRegex(
+                    ValueError,
+                    re.escape(
+                        "`cell` must be one of 'gru', 'lstm', 'simple_rnn', "
+                        f"received: cell={bad!r}"
+                    ),
+                ):
+                    registry.get_recurrent_layer_class(bad)

@@ -492,6 +492,12 @@ class ReadSplitsTest(RunTestCase):
         self.assertTrue(set(limited["train"].texts) <= texts[0])
         with self.assertRaisesRegex(ValueError, "The test split is empty"):
             runs.read_splits(self.run_file(MINIMAL, ["data.test_split=0.01"]))
+        with self.assertRaisesRegex(
+            ValueError,
+            "`split` must be one of 'train', 'validation', 'test', received: "
+            "split='dev'",
+        ):
+            runs.read_splits(self.run_file(MINIMAL), ["train", "dev"])
 
     def test_split_holdout_reference(self):
         data = LabelledTexts([str(i) for i in range(8)], ["a", "b"] * 4)

@@ -5,6 +5,8 @@ import numpy as np
 from kerasseq import validation
 from tests.test_case import TestCase
 
+POOLINGS = ("last", "mean", "max")
+
 
 class ValidationTest(TestCase):
     def test_positive_int_accepts_python_and_numpy_integers(self):
@@ -56,3 +58,55 @@ class ValidationTest(TestCase):
                     ValueError, r"`lowercase` must be a boolean, received: lowercase="
                 ):
                     validation.check_bool("lowercase", bad)
+
+    def test_one_of_accepts_a_choice(self):
+        self.assertEqual("max", validation.check_one_of("pooling", "max", POOLINGS))
+        # Any iterable of choices, a generator included.
+        choices = (name for name in POOLINGS)
+        self.assertEqual("last", validation.check_one_of("pooling", "last", choices))
+        self.assertIsNone(
+            validation.check_one_of("pooling", None, POOLINGS, allow_none=True)
+        )
+
+    def test_one_of_rejects_with_name_choices_and_value(self):
+        # Unhashable values (a list, a dict, an array) get the same ValueError,
+        # also against a set of choices, where `in` would raise a TypeError.
+        for bad in ("sum", "MAX", None, 3, ["max"], {"max": 1}, np.array(["max"])):
+            for choices in (POOLINGS, set(POOLINGS)):
+                with self.subTest(bad=bad, choices=type(choices)):
+                    with self.assertRaises(ValueError) as context:
+                        validation.check_one_of("pooling", bad, choices)
+                    message = str(context.exception)
+                    self.assertTrue(
+                        message.startswith("`pooling` must be one of "), message
+                    )
+                    self.assertTrue(
+                        message.endswith(f", received: pooling={bad!r}"), message
+                    )
+        with self.assertRaisesRegex(
+            ValueError,
+            re.escape(
+                "`pooling` must be one of 'last', 'mean', 'max', received: "
+                "pooling=['max']"
+            ),
+        ):
+            validation.check_one_of("pooling", ["max"], POOLINGS)
+
+    def test_one_of_none_and_context(self):
+        with self.assertRaisesRegex(
+            ValueError,
+            re.escape(
+                "`pooling` must be one of 'last', 'mean', 'max', received: pooling=None"
+            ),
+        ):
+            validation.check_one_of("pooling", None, POOLINGS)
+        with self.assertRaisesRegex(
+            ValueError,
+            re.escape(
+                "`pooling` must be one of 'last', 'mean', 'max' or None for "
+                "this model, received: pooling='sum'"
+            ),
+        ):
+            validation.check_one_of(
+                "pooling", "sum", POOLINGS, allow_none=True, context="for this model"
+            )

@@ -334,11 +334,9 @@ def render_date(day: datetime.date, locale: str, format: str) -> str:
     if isinstance(day, datetime.datetime) or not isinstance(day, datetime.date):
         raise ValueError(f"`day` must be a datetime.date, received: day={day!r}")
     (locale,) = _check_locales([locale])
-    if format not in _formats_of(locale):
-        raise ValueError(
-            f"`format` must be one of {list(_formats_of(locale))} for locale "
-            f"{locale!r}, received: format={format!r}"
-        )
+    validation.check_one_of(
+        "format", format, _formats_of(locale), context=f"for locale {locale!r}"
+    )
     return _compile(locale, format).render(day)
 
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from kerasseq import validation
+
 PAD_TOKENS = ("[PAD]", "")
 SPECIAL_TOKENS = ("[UNK]", "[START]", "[END]", "[MASK]", "[CLS]", "[SEP]")
 OOV_POLICIES = ("random", "zeros", "mean", "subword", "cascade")
@@ -294,11 +296,7 @@ def build_embedding_matrix(
     >>> round(result.coverage.type_coverage, 3)
     0.667
     """
-    if oov not in OOV_POLICIES:
-        raise ValueError(
-            f"`oov` must be one of {', '.join(map(repr, OOV_POLICIES))}, "
-            f"received: oov={oov!r}"
-        )
+    oov = validation.check_one_of("oov", oov, OOV_POLICIES)
     if not hasattr(vectors, "key_to_index") or not hasattr(vectors, "vectors"):
         raise ValueError(
             "`vectors` must be a gensim KeyedVectors (see `load_vectors`), "

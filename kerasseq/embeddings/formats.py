@@ -28,6 +28,8 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 
+from kerasseq import validation
+
 FORMATS = (
     "glove",
     "word2vec",
@@ -52,12 +54,9 @@ _READ_SIZE = 1 << 20
 
 def check_format(format: str | None) -> str | None:
     """Returns `format` if it is a known format name (or `None`), else raises."""
-    if format is not None and format not in FORMATS:
-        raise ValueError(
-            f"`format` must be one of {', '.join(map(repr, FORMATS))} or None "
-            f"(detect it from the file), received: format={format!r}"
-        )
-    return format
+    return validation.check_one_of(
+        "format", format, FORMATS, allow_none=True, context="(detect it from the file)"
+    )
 
 
 def looks_like_gensim_data_name(source) -> bool:

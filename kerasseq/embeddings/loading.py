@@ -107,11 +107,9 @@ def load_vectors(
     """
     formats.check_format(format)
     limit = validation.check_positive_int("limit", limit, allow_none=True)
-    if unicode_errors not in _UNICODE_ERRORS:
-        raise ValueError(
-            f"`unicode_errors` must be one of {', '.join(map(repr, _UNICODE_ERRORS))}"
-            f", received: unicode_errors={unicode_errors!r}"
-        )
+    unicode_errors = validation.check_one_of(
+        "unicode_errors", unicode_errors, _UNICODE_ERRORS
+    )
     options = {
         "cache": cache,
         "cache_dir": cache_dir,

@@ -152,16 +152,8 @@ class AttentionDecoder(keras.layers.Layer):
         units = validation.check_positive_int("units", units)
         cell_class = registry.get_cell_class(cell)
         num_layers = validation.check_positive_int("num_layers", num_layers)
-        if attention not in ATTENTIONS:
-            raise ValueError(
-                f"`attention` must be one of {ATTENTIONS}, "
-                f"received: attention={attention!r}"
-            )
-        if score_mode not in SCORE_MODES:
-            raise ValueError(
-                f"`score_mode` must be one of {SCORE_MODES}, "
-                f"received: score_mode={score_mode!r}"
-            )
+        attention = validation.check_one_of("attention", attention, ATTENTIONS)
+        score_mode = validation.check_one_of("score_mode", score_mode, SCORE_MODES)
         attention_units = validation.check_positive_int(
             "attention_units", attention_units, allow_none=True
         )

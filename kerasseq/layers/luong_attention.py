@@ -102,11 +102,7 @@ class LuongAttention(BaseAttention):
         seed=None,
         **kwargs,
     ):
-        if score_mode not in SCORE_MODES:
-            raise ValueError(
-                f"`score_mode` must be one of {SCORE_MODES}, "
-                f"received: score_mode={score_mode!r}"
-            )
+        score_mode = validation.check_one_of("score_mode", score_mode, SCORE_MODES)
         if not isinstance(scale, bool) and scale != "sqrt":
             raise ValueError(
                 f"`scale` must be True, False or 'sqrt', received: scale={scale!r}"

@@ -105,11 +105,9 @@ class PretrainedEmbedding(keras.layers.Layer):
             input_dim, output_dim = weights.shape
         input_dim = validation.check_positive_int("input_dim", input_dim)
         output_dim = validation.check_positive_int("output_dim", output_dim)
-        if trainability not in TRAINABILITY:
-            raise ValueError(
-                f"`trainability` must be one of {', '.join(map(repr, TRAINABILITY))}"
-                f", received: trainability={trainability!r}"
-            )
+        trainability = validation.check_one_of(
+            "trainability", trainability, TRAINABILITY
+        )
         trainable_rows = _check_rows(trainable_rows, input_dim)
         super().__init__(**kwargs)
         self.input_dim = input_dim

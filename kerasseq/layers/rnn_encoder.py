@@ -117,16 +117,10 @@ class RNNEncoder(keras.layers.Layer):
         cell_class = registry.get_cell_class(cell)
         num_layers = validation.check_positive_int("num_layers", num_layers)
         bidirectional = validation.check_bool("bidirectional", bidirectional)
-        if merge_mode not in MERGE_MODES:
-            raise ValueError(
-                f"`merge_mode` must be one of {MERGE_MODES}, "
-                f"received: merge_mode={merge_mode!r}"
-            )
-        if merge_states not in MERGE_STATES:
-            raise ValueError(
-                f"`merge_states` must be one of {MERGE_STATES}, "
-                f"received: merge_states={merge_states!r}"
-            )
+        merge_mode = validation.check_one_of("merge_mode", merge_mode, MERGE_MODES)
+        merge_states = validation.check_one_of(
+            "merge_states", merge_states, MERGE_STATES
+        )
         decoder_units = validation.check_positive_int(
             "decoder_units", decoder_units, allow_none=True
         )

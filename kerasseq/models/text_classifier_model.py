@@ -144,11 +144,7 @@ class TextClassifierModel(keras.Model):
         units = validation.check_positive_int("units", units)
         num_layers = validation.check_positive_int("num_layers", num_layers)
         bidirectional = validation.check_bool("bidirectional", bidirectional)
-        if pooling not in POOLINGS:
-            raise ValueError(
-                f"`pooling` must be one of {', '.join(map(repr, POOLINGS))}, "
-                f"received: pooling={pooling!r}"
-            )
+        pooling = validation.check_one_of("pooling", pooling, POOLINGS)
         dropout = validation.check_rate("dropout", dropout)
         recurrent_dropout = validation.check_rate(
             "recurrent_dropout", recurrent_dropout
@@ -156,12 +152,9 @@ class TextClassifierModel(keras.Model):
         embedding_dropout = validation.check_rate(
             "embedding_dropout", embedding_dropout
         )
-        if embedding_trainability not in TRAINABILITY:
-            raise ValueError(
-                "`embedding_trainability` must be one of "
-                f"{', '.join(map(repr, TRAINABILITY))}, received: "
-                f"embedding_trainability={embedding_trainability!r}"
-            )
+        embedding_trainability = validation.check_one_of(
+            "embedding_trainability", embedding_trainability, TRAINABILITY
+        )
         if embedding_weights is not None:
             embedding_weights = np.asarray(
                 keras.ops.convert_to_numpy(embedding_weights)

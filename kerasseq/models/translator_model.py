@@ -118,11 +118,7 @@ class TranslatorModel(keras.Model):
         bidirectional_encoder = validation.check_bool(
             "bidirectional_encoder", bidirectional_encoder
         )
-        if attention not in ATTENTIONS:
-            raise ValueError(
-                f"`attention` must be one of {ATTENTIONS}, "
-                f"received: attention={attention!r}"
-            )
+        attention = validation.check_one_of("attention", attention, ATTENTIONS)
         dropout = validation.check_rate("dropout", dropout)
         source_embedding_dim = validation.check_positive_int(
             "source_embedding_dim", source_embedding_dim or embedding_dim
@@ -134,11 +130,7 @@ class TranslatorModel(keras.Model):
             ("source_trainability", source_trainability),
             ("target_trainability", target_trainability),
         ):
-            if value not in TRAINABILITY:
-                raise ValueError(
-                    f"`{name}` must be one of {TRAINABILITY}, received: "
-                    f"{name}={value!r}"
-                )
+            validation.check_one_of(name, value, TRAINABILITY)
         if isinstance(dtype, dict):
             dtype = keras.dtype_policies.deserialize(dtype)
 

@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from kerasseq import registry
 from kerasseq import validation
+from kerasseq.layers.attention_decoder import ATTENTIONS
 from kerasseq.models.translator_model import TranslatorModel
 from kerasseq.pipelines.pipeline import Pipeline
 from kerasseq.preprocessors.translator_preprocessor import TranslatorPreprocessor
@@ -78,17 +79,11 @@ class TranslatorConfig:
             "max_output_length",
         ):
             validation.check_positive_int(name, getattr(self, name), allow_none=True)
-        if self.attention not in ("bahdanau", "luong"):
-            raise ValueError(
-                "`attention` must be one of ('bahdanau', 'luong'), received: "
-                f"attention={self.attention!r}"
-            )
+        validation.check_one_of("attention", self.attention, ATTENTIONS)
         for name in ("tokenizer", "source_tokenizer", "target_tokenizer"):
-            value = getattr(self, name)
-            if value not in TOKENIZERS and not (value is None and name != "tokenizer"):
-                raise ValueError(
-                    f"`{name}` must be one of {TOKENIZERS}, received: {name}={value!r}"
-                )
+            validation.check_one_of(
+                name, getattr(self, name), TOKENIZERS, allow_none=name != "tokenizer"
+            )
         if (
             self.trainable_embeddings != "all"
             and self.source_embeddings is None

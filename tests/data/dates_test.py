@@ -222,7 +222,14 @@ class RenderDateTest(TestCase):
             render_date("2009-06-25", "en", "long")
         with self.assertRaisesRegex(ValueError, "unknown locale.*'xx'"):
             render_date(JUNE_25, "xx", "long")
-        with self.assertRaisesRegex(ValueError, "format='MMMM do, y'"):
+        with self.assertRaisesRegex(
+            ValueError,
+            re.escape(
+                "`format` must be one of 'short', 'medium', 'long', 'full', "
+                "'y년 M월 d일 (E)', 'yyyy.MM.dd', 'yy년 M월 d일', 'y/M/d' for locale "
+                "'ko', received: format='MMMM do, y'"
+            ),
+        ):
             render_date(JUNE_25, "ko", "MMMM do, y")
 
 

@@ -235,7 +235,11 @@ class BuildEmbeddingMatrixTest(TestCase, parameterized.TestCase):
         np.testing.assert_allclose(result.matrix[ids], layer(ids).numpy(), rtol=1e-6)
 
     def test_invalid_arguments(self):
-        with self.assertRaisesRegex(ValueError, "oov='unknown'"):
+        with self.assertRaisesRegex(
+            ValueError,
+            "`oov` must be one of 'random', 'zeros', 'mean', 'subword', 'cascade', "
+            "received: oov='unknown'",
+        ):
             build_embedding_matrix(self.vectors, VOCABULARY, oov="unknown")
         with self.assertRaisesRegex(ValueError, "gensim KeyedVectors"):
             build_embedding_matrix({"the": [1, 2]}, VOCABULARY)

@@ -2,6 +2,7 @@
 
 import pathlib
 import pickle
+import re
 import struct
 
 from absl.testing import parameterized
@@ -120,5 +121,12 @@ class DetectFormatTest(TestCase, parameterized.TestCase):
     def test_check_format(self):
         self.assertIsNone(formats.check_format(None))
         self.assertEqual("glove", formats.check_format("glove"))
-        with self.assertRaisesRegex(ValueError, "format='txt'"):
+        with self.assertRaisesRegex(
+            ValueError,
+            re.escape(
+                "`format` must be one of 'glove', 'word2vec', 'fasttext-vec', "
+                "'word2vec-binary', 'fasttext-bin', 'gensim', 'gensim-data' or None "
+                "(detect it from the file), received: format='txt'"
+            ),
+        ):
             formats.check_format("txt")

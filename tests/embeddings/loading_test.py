@@ -215,7 +215,11 @@ class LoadVectorsTest(TestCase, parameterized.TestCase):
             load_vectors(self.paths["glove"], "csv")
         with self.assertRaisesRegex(ValueError, "limit=0"):
             load_vectors(self.paths["glove"], limit=0)
-        with self.assertRaisesRegex(ValueError, "unicode_errors='loose'"):
+        with self.assertRaisesRegex(
+            ValueError,
+            "`unicode_errors` must be one of 'strict', 'replace', 'ignore', "
+            "'surrogateescape', received: unicode_errors='loose'",
+        ):
             load_vectors(self.paths["glove"], unicode_errors="loose")
 
     def test_keyed_vectors(self):

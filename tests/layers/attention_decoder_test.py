@@ -333,8 +333,17 @@ class AttentionDecoderTest(TestCase, parameterized.TestCase):
         ("units", {"units": -1}, "units=-1"),
         ("cell", {"cell": "lstmm"}, "cell='lstmm'"),
         ("num_layers", {"num_layers": 0}, "num_layers=0"),
-        ("attention", {"attention": "dot"}, "attention='dot'"),
-        ("score_mode", {"score_mode": "additive"}, "score_mode='additive'"),
+        (
+            "attention",
+            {"attention": "dot"},
+            "`attention` must be one of 'bahdanau', 'luong', received: attention='dot'",
+        ),
+        (
+            "score_mode",
+            {"score_mode": "additive"},
+            "`score_mode` must be one of 'dot', 'general', 'concat', received: "
+            "score_mode='additive'",
+        ),
         ("attention_units", {"attention_units": 0}, "attention_units=0"),
         ("input_feeding", {"input_feeding": 1}, "input_feeding=1"),
         ("vocabulary_size", {"vocabulary_size": 2.0}, "vocabulary_size=2.0"),

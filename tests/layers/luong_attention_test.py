@@ -351,7 +351,11 @@ class LuongAttentionTest(TestCase, parameterized.TestCase):
             LuongAttention(**kwargs)
 
     def test_unknown_score_mode_lists_allowed_values(self):
-        with self.assertRaisesRegex(ValueError, "dot.*general.*concat.*additive"):
+        with self.assertRaisesRegex(
+            ValueError,
+            "`score_mode` must be one of 'dot', 'general', 'concat', received: "
+            "score_mode='additive'",
+        ):
             LuongAttention(score_mode="additive")
 
     def test_dot_needs_equal_depths(self):

@@ -211,7 +211,12 @@ class PretrainedEmbeddingTest(TestCase, parameterized.TestCase):
         ("no_size", {}, "input_dim"),
         ("zero_dim", {"input_dim": 0, "output_dim": 3}, "input_dim"),
         ("bad_output", {"input_dim": 3, "output_dim": -1}, "output_dim"),
-        ("mode", {"input_dim": 3, "output_dim": 2, "trainability": "some"}, "some"),
+        (
+            "mode",
+            {"input_dim": 3, "output_dim": 2, "trainability": "some"},
+            "`trainability` must be one of 'partial', 'all', 'none', received: "
+            "trainability='some'",
+        ),
         ("row_range", {"input_dim": 3, "output_dim": 2, "trainable_rows": [3]}, "3"),
         ("row_type", {"input_dim": 3, "output_dim": 2, "trainable_rows": [0.5]}, "0.5"),
         (

@@ -163,8 +163,18 @@ class RNNEncoderTest(TestCase, parameterized.TestCase):
         ("cell", {"cell": "transformer"}, "cell='transformer'"),
         ("num_layers", {"num_layers": 1.5}, "num_layers=1.5"),
         ("bidirectional", {"bidirectional": "yes"}, "bidirectional='yes'"),
-        ("merge_mode", {"merge_mode": "max"}, "merge_mode='max'"),
-        ("merge_states", {"merge_states": "mean"}, "merge_states='mean'"),
+        (
+            "merge_mode",
+            {"merge_mode": "max"},
+            "`merge_mode` must be one of 'concat', 'sum', 'ave', 'mul', received: "
+            "merge_mode='max'",
+        ),
+        (
+            "merge_states",
+            {"merge_states": "mean"},
+            "`merge_states` must be one of 'concat_project', 'sum', 'concat', "
+            "received: merge_states='mean'",
+        ),
         ("dropout", {"dropout": 1.0}, "dropout=1.0"),
         ("recurrent_dropout", {"recurrent_dropout": -0.1}, "recurrent_dropout=-0.1"),
         (

@@ -128,7 +128,12 @@ class TextClassifierModelTest(TestCase, parameterized.TestCase):
         ("units", {"units": None}, "units=None"),
         ("num_layers", {"num_layers": 0}, "num_layers=0"),
         ("bidirectional", {"bidirectional": "yes"}, "bidirectional='yes'"),
-        ("pooling", {"pooling": "sum"}, "pooling='sum'"),
+        (
+            "pooling",
+            {"pooling": "sum"},
+            "`pooling` must be one of 'last', 'mean', 'max', 'attention', "
+            "received: pooling='sum'",
+        ),
         ("dropout", {"dropout": 1.0}, "dropout=1.0"),
         ("recurrent_dropout", {"recurrent_dropout": -0.1}, "recurrent_dropout=-0.1"),
         ("embedding_dropout", {"embedding_dropout": 1.0}, "embedding_dropout=1.0"),
@@ -136,7 +141,8 @@ class TextClassifierModelTest(TestCase, parameterized.TestCase):
         (
             "embedding_trainability",
             {"embedding_trainability": "some"},
-            "embedding_trainability='some'",
+            "`embedding_trainability` must be one of 'partial', 'all', 'none', "
+            "received: embedding_trainability='some'",
         ),
         ("trainable_rows", {"trainable_rows": [12]}, "trainable_rows containing 12"),
         (

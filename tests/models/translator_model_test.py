@@ -180,7 +180,10 @@ class TranslatorModelTest(TestCase):
         )
 
     def test_bad_arguments(self):
-        with self.assertRaisesRegex(ValueError, "attention='dot'"):
+        with self.assertRaisesRegex(
+            ValueError,
+            "`attention` must be one of 'bahdanau', 'luong', received: attention='dot'",
+        ):
             small_model(attention="dot")
         with self.assertRaisesRegex(ValueError, "units=0"):
             small_model(units=0)

@@ -189,7 +189,11 @@ class TextClassifierTest(TestCase):
             TextClassifier.from_config({"unit": 3})
         with self.assertRaisesRegex(ValueError, "units"):
             TextClassifier(units=0)
-        with self.assertRaisesRegex(ValueError, "pooling"):
+        with self.assertRaisesRegex(
+            ValueError,
+            "`pooling` must be one of 'last', 'mean', 'max', 'attention', "
+            "received: pooling='sum'",
+        ):
             TextClassifier(pooling="sum")
         with self.assertRaisesRegex(ValueError, "cell='gruu'.*Did you mean 'gru'"):
             TextClassifier(cell="gruu")

@@ -360,10 +360,22 @@ class TranslatorTest(TestCase):
             translator.translate(["1/2/03"], beam_width=2, num_results=3)
         with self.assertRaisesRegex(ValueError, "same length"):
             translator.evaluate(["1/2/03"], ["2003-01-02", "2003-01-03"])
-        with self.assertRaisesRegex(ValueError, "attention"):
+        with self.assertRaisesRegex(
+            ValueError,
+            "`attention` must be one of 'bahdanau', 'luong', received: attention='dot'",
+        ):
             Translator(attention="dot")
-        with self.assertRaisesRegex(ValueError, "`tokenizer`"):
+        with self.assertRaisesRegex(
+            ValueError,
+            "`tokenizer` must be one of 'word', 'char', received: tokenizer='bytes'",
+        ):
             Translator(tokenizer="bytes")
+        with self.assertRaisesRegex(
+            ValueError,
+            "`target_tokenizer` must be one of 'word', 'char' or None, received: "
+            "target_tokenizer='bytes'",
+        ):
+            TranslatorConfig(target_tokenizer="bytes")  # `Translator` types it first
         with self.assertRaisesRegex(ValueError, "beam_width"):
             Translator(beam_width=0)
         unfitted = Translator()
