@@ -100,6 +100,7 @@ RT_RECIPE = {
     "pooling": "attention",
     "units": 64,
     "max_tokens": 20000,
+    "pretrained_tokens": 100000,
     "oov": "cascade",
     "trainable_embeddings": "all",
     "dropout": 0.3,

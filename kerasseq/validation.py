@@ -27,6 +27,18 @@ def check_positive_int(name: str, value, allow_none: bool = False):
     return int(value)
 
 
+def check_non_negative_int(name: str, value) -> int:
+    """Returns `value` as an `int` if it is an integer >= 0, else raises.
+
+    NumPy integers are accepted; booleans and floats are not.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(
+            f"`{name}` must be a non-negative integer, received: {name}={value!r}"
+        )
+    return int(value)
+
+
 def check_positive(name: str, value, allow_none: bool = False):
     """Returns a real number above 0 as a `float` (or `None` if allowed), else raises.
 

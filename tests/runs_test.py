@@ -1,3 +1,4 @@
+import dataclasses
 import gzip
 import json
 import os
@@ -171,6 +172,20 @@ class PrebuiltRunFilesTest(RunTestCase):
         self.assertTrue(any("é" in text for text in splits["train"].texts))
         again = runs.read_split(run, "test")
         self.assertEqual(splits["test"].texts, again.texts)
+
+
+class ReadmeTest(TestCase):
+    def test_every_model_setting_is_documented(self):
+        readme = (PIPELINES_DIR / "README.md").read_text(encoding="utf-8")
+        sections = {
+            TextClassifierConfig: ("#### `text_classifier`", "#### `translator`"),
+            TranslatorConfig: ("#### `translator`", "### `[data]`"),
+        }
+        for config_class, (start, end) in sections.items():
+            section = readme[readme.index(start) : readme.index(end)]
+            for field in dataclasses.fields(config_class):
+                with self.subTest(config=config_class.__name__, key=field.name):
+                    self.assertEqual(section.count(f"| `{field.name}` |"), 1)
 
 
 class RunConfigTest(RunTestCase):

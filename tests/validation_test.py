@@ -25,6 +25,22 @@ class ValidationTest(TestCase):
         with self.assertRaisesRegex(ValueError, "a positive integer or None"):
             validation.check_positive_int("units", 0, allow_none=True)
 
+    def test_non_negative_int(self):
+        self.assertEqual(0, validation.check_non_negative_int("count", 0))
+        value = validation.check_non_negative_int("count", np.int64(7))
+        self.assertEqual(7, value)
+        self.assertIs(type(value), int)
+        for bad in (-1, 2.5, False, "4", None):
+            with self.subTest(bad=bad):
+                with self.assertRaisesRegex(
+                    ValueError,
+                    re.escape(
+                        "`count` must be a non-negative integer, received: "
+                        f"count={bad!r}"
+                    ),
+                ):
+                    validation.check_non_negative_int("count", bad)
+
     def test_positive(self):
         self.assertEqual(0.5, validation.check_positive("learning_rate", 0.5))
         self.assertEqual(2.0, validation.check_positive("clipnorm", np.int64(2)))

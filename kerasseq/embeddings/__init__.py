@@ -9,6 +9,8 @@ The only part of kerasseq that uses gensim, and it imports gensim lazily
 - `build_embedding_matrix(vectors, vocabulary, oov=...)`: a float32 matrix
   aligned to the vocabulary, with a printable `CoverageReport` and the rows
   to train under partial trainability (`kerasseq.layers.PretrainedEmbedding`).
+- `pretrained_tokens(vectors, count, vocabulary, tokenizer)`: the most
+  frequent pretrained words a vocabulary lacks, to extend it with.
 - `train_word2vec`, `train_fasttext`: vectors from your own corpus.
 - `evaluate_analogies`, `evaluate_similarity`: analogy accuracy and
   word-similarity correlation on the test sets that gensim installs.
@@ -41,6 +43,7 @@ from kerasseq.embeddings.embedding_matrix import OOV_POLICIES
 from kerasseq.embeddings.embedding_matrix import CoverageReport
 from kerasseq.embeddings.embedding_matrix import EmbeddingMatrix
 from kerasseq.embeddings.embedding_matrix import build_embedding_matrix
+from kerasseq.embeddings.embedding_matrix import pretrained_tokens
 from kerasseq.embeddings.evaluation import AnalogyResult
 from kerasseq.embeddings.evaluation import SimilarityResult
 from kerasseq.embeddings.evaluation import evaluate_analogies
@@ -70,6 +73,7 @@ __all__ = [
     "gensim_data_path",
     "keyed_vectors",
     "load_vectors",
+    "pretrained_tokens",
     "train_fasttext",
     "train_word2vec",
 ]

@@ -1,4 +1,8 @@
-"""Pretrained vectors aligned row for row to a vocabulary, with a coverage report."""
+"""Pretrained vectors aligned row for row to a vocabulary, with a coverage report.
+
+Also `pretrained_tokens`: the most frequent pretrained words a vocabulary
+lacks, to extend it with.
+"""
 
 import dataclasses
 import re
@@ -375,6 +379,86 @@ def build_embedding_matrix(
         coverage=coverage,
         oov=oov,
     )
+
+
+def pretrained_tokens(
+    vectors, count: int, vocabulary=(), tokenizer=None, batch_size: int = 10_000
+) -> list[str]:
+    """Up to `count` words of `vectors` that `vocabulary` lacks, in file order.
+
+    GloVe, word2vec and fastText files list the most frequent words first,
+    so these are the most frequent pretrained words missing from the
+    vocabulary. A vocabulary adapted to the training texts, extended by them
+    (with their vectors in the embedding matrix), keeps the pretrained
+    vector of a word first met at prediction time instead of mapping it to
+    `[UNK]`.
+
+    With `tokenizer`, only words it gives back whole are kept (its
+    `split(word)` is exactly `[word]`): rows for words it never produces
+    would never be looked up. A lower-casing tokenizer never produces
+    `"Paris"`, and one that splits punctuation never produces `"n't"`.
+
+    Args:
+        vectors: A gensim `KeyedVectors` (e.g. from `load_vectors`), or any
+            object with `key_to_index`.
+        count: Non-negative integer, the most words returned.
+        vocabulary: The tokens already held (a list of tokens, or an object
+            with `get_vocabulary()`, like `build_embedding_matrix` takes).
+            Defaults to none.
+        tokenizer: Optional kerasseq tokenizer (anything with `split`) whose
+            whole tokens the words must be. Defaults to `None` (every word).
+        batch_size: Words split by `tokenizer` at a time. Defaults to
+            `10000`.
+
+    Returns:
+        A list of at most `count` words, in the order of `vectors`.
+
+    Example:
+
+    >>> from kerasseq.embeddings import keyed_vectors, pretrained_tokens
+    >>> from kerasseq.tokenizers import WordTokenizer
+    >>> words = ["the", ",", "Paris", "n't", "film", "gorgeous"]
+    >>> vectors = keyed_vectors(words, np.zeros((6, 2), "float32"))
+    >>> pretrained_tokens(vectors, 2, ["[PAD]", "[UNK]", "the"])
+    [',', 'Paris']
+    >>> pretrained_tokens(vectors, 9, ["[PAD]", "[UNK]", "the"], WordTokenizer())
+    [',', 'film', 'gorgeous']
+    """
+    count = validation.check_non_negative_int("count", count)
+    batch_size = validation.check_positive_int("batch_size", batch_size)
+    if not hasattr(vectors, "key_to_index"):
+        raise ValueError(
+            "`vectors` must be a gensim KeyedVectors or have `key_to_index`, "
+            f"received: vectors of type {type(vectors).__name__}"
+        )
+    known = set(_vocabulary_list(vocabulary))
+    words = getattr(vectors, "index_to_key", None)
+    if words is None:
+        words = sorted(vectors.key_to_index, key=vectors.key_to_index.get)
+    chosen = []
+    for start in range(0, len(words), batch_size):
+        if len(chosen) >= count:
+            break
+        batch = [
+            word for word in words[start : start + batch_size] if word not in known
+        ]
+        if tokenizer is not None and batch:
+            batch = _whole_tokens(tokenizer, batch)
+        chosen += batch[: count - len(chosen)]
+    return chosen
+
+
+def _whole_tokens(tokenizer, words):
+    """The words that `tokenizer.split` gives back as one unchanged token."""
+    pieces = tokenizer.split(words)
+    lengths = pieces.row_lengths().numpy()
+    starts = pieces.row_starts().numpy()
+    values = pieces.flat_values.numpy()
+    return [
+        word
+        for word, length, start in zip(words, lengths, starts)
+        if length == 1 and values[start].decode("utf-8") == word
+    ]
 
 
 def _coverage(tokens, sources, token_counts, oov) -> CoverageReport:

@@ -38,6 +38,7 @@ class TextClassifierConfig:
     trainable_embeddings: Literal["all", "partial", "none"] = "all"
     max_tokens: int = 20000
     min_count: int = 1
+    pretrained_tokens: int = 0
     sequence_length: int | None = None
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
@@ -56,6 +57,7 @@ class TextClassifierConfig:
             validation.check_positive_int(name, getattr(self, name))
         for name in ("embedding_dim", "sequence_length"):
             validation.check_positive_int(name, getattr(self, name), allow_none=True)
+        validation.check_non_negative_int("pretrained_tokens", self.pretrained_tokens)
         validation.check_rate("dropout", self.dropout)
         validation.check_rate("recurrent_dropout", self.recurrent_dropout)
         validation.check_rate("embedding_dropout", self.embedding_dropout)
@@ -76,13 +78,19 @@ class TextClassifierConfig:
                 "`embeddings`, received: "
                 f"trainable_embeddings={self.trainable_embeddings!r}, embeddings=None"
             )
+        if self.pretrained_tokens and self.embeddings is None:
+            raise ValueError(
+                "`pretrained_tokens` needs pretrained `embeddings`, received: "
+                f"pretrained_tokens={self.pretrained_tokens!r}, embeddings=None"
+            )
 
 
 class TextClassifier(Pipeline):
     """Classifies raw texts with a recurrent network, from fit to SavedModel.
 
     `fit` adapts a `WordTokenizer` vocabulary to the training texts (at most
-    `max_tokens` ids, tokens seen at least `min_count` times), maps the labels
+    `max_tokens` ids, tokens seen at least `min_count` times; then
+    `pretrained_tokens` more from the pretrained vectors), maps the labels
     to ids in sorted order (`label_names`), builds a `TextClassifierModel`
     (embedding, `num_layers` recurrent layers, pooling, softmax or sigmoid
     head) and trains it with Adam on sparse categorical (or, with
@@ -128,6 +136,13 @@ class TextClassifier(Pipeline):
         max_tokens: Largest vocabulary size, reserved tokens included.
             Defaults to `20000`.
         min_count: Least count of a vocabulary token. Defaults to `1`.
+        pretrained_tokens: How many words of `embeddings` that the training
+            texts lack are added to the vocabulary, most frequent first
+            (`kerasseq.embeddings.pretrained_tokens`; words the tokenizer
+            never produces are skipped). A word first met at prediction
+            time, or too rare in training for `min_count`, then gets its
+            pretrained vector instead of `[UNK]`'s. They come on top of
+            `max_tokens`. Defaults to `0` (none).
         sequence_length: Optional padded length; longer texts are truncated.
             Defaults to `None` (each batch padded to its longest text).
         dropout: Recurrent input and pooled-vector dropout. Defaults to `0.0`.
@@ -186,6 +201,7 @@ class TextClassifier(Pipeline):
         trainable_embeddings: str = "all",
         max_tokens: int = 20000,
         min_count: int = 1,
+        pretrained_tokens: int = 0,
         sequence_length: int | None = None,
         dropout: float = 0.0,
         recurrent_dropout: float = 0.0,
@@ -337,6 +353,8 @@ class TextClassifier(Pipeline):
                     f"received embedding_dim={settings.embedding_dim}, but "
                     f"{settings.embeddings!r} has {vectors.vector_size} dimensions"
                 )
+            if settings.pretrained_tokens:
+                _add_pretrained_tokens(tokenizer, vectors, settings.pretrained_tokens)
             matrix = build_embedding_matrix(
                 vectors,
                 tokenizer.vocabulary,
@@ -522,6 +540,15 @@ class TextClassifier(Pipeline):
         else:
             labels = [str(label) for label in predictions]
         return {"label": np.array(labels, object), "probabilities": probabilities}
+
+
+def _add_pretrained_tokens(tokenizer, vectors, count):
+    """Extends the tokenizer's vocabulary by `count` words of `vectors`."""
+    from kerasseq.embeddings import pretrained_tokens
+
+    vocabulary = tokenizer.vocabulary
+    extra = pretrained_tokens(vectors, count, vocabulary, tokenizer=tokenizer)
+    vocabulary.set_vocabulary(vocabulary.tokens + extra, counts=vocabulary.counts)
 
 
 def macro_f1(true: np.ndarray, predicted: np.ndarray) -> float:

@@ -6,10 +6,13 @@ import keras
 import numpy as np
 from absl.testing import parameterized
 
+from kerasseq import tokenizers
 from kerasseq.embeddings import CoverageReport
 from kerasseq.embeddings import build_embedding_matrix
 from kerasseq.embeddings import keyed_vectors
+from kerasseq.embeddings import pretrained_tokens
 from kerasseq.layers import PretrainedEmbedding
+from kerasseq.tokenizers import WordTokenizer
 from tests.embeddings import fixtures
 from tests.test_case import TestCase
 
@@ -247,3 +250,55 @@ class BuildEmbeddingMatrixTest(TestCase, parameterized.TestCase):
             build_embedding_matrix(self.vectors, "the cat")
         with self.assertRaisesRegex(ValueError, "list of strings"):
             build_embedding_matrix(self.vectors, [1, 2])
+
+
+class PretrainedTokensTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        # fixtures.WORDS in file order: "the", ",", "of", "Paris", "paris", ...
+        self.vectors = fixtures.random_keyed_vectors()
+
+    def test_file_order_without_the_vocabulary(self):
+        self.assertEqual(
+            pretrained_tokens(self.vectors, 4, ["[PAD]", "[UNK]", "of", ","]),
+            ["the", "Paris", "paris", "naïve"],
+        )
+        self.assertEqual(pretrained_tokens(self.vectors, 0), [])
+        self.assertEqual(pretrained_tokens(self.vectors, 100), fixtures.WORDS)
+        vocabulary = tokenizers.Vocabulary(["[PAD]", "[UNK]", "the"])
+        self.assertEqual(pretrained_tokens(self.vectors, 1, vocabulary), [","])
+
+    def test_only_words_the_tokenizer_gives_back_whole(self):
+        # Lower-casing drops "Paris"; punctuation splitting drops "don't" and
+        # "emoji🙂"; single punctuation marks and other scripts stay.
+        expected = [",", "of", "paris", "naïve", "café", "1990", "0000", "king"]
+        expected += ["queen", "x", '"', "日本"]
+        tokenizer = WordTokenizer()
+        self.assertEqual(
+            pretrained_tokens(self.vectors, 100, ["the"], tokenizer), expected
+        )
+        # Batches of 3 words, with the count reached inside a batch.
+        self.assertEqual(
+            pretrained_tokens(self.vectors, 100, ["the"], tokenizer, batch_size=3),
+            expected,
+        )
+        self.assertEqual(
+            pretrained_tokens(self.vectors, 5, ["the"], tokenizer, batch_size=3),
+            expected[:5],
+        )
+        keeps_case = WordTokenizer(lowercase=False)
+        self.assertIn("Paris", pretrained_tokens(self.vectors, 100, (), keeps_case))
+
+    def test_invalid_arguments(self):
+        with self.assertRaisesRegex(
+            ValueError, "`count` must be a non-negative integer, received: count=-1"
+        ):
+            pretrained_tokens(self.vectors, -1)
+        with self.assertRaisesRegex(ValueError, "count=2.5"):
+            pretrained_tokens(self.vectors, 2.5)
+        with self.assertRaisesRegex(ValueError, "batch_size=0"):
+            pretrained_tokens(self.vectors, 2, batch_size=0)
+        with self.assertRaisesRegex(ValueError, "gensim KeyedVectors.*dict"):
+            pretrained_tokens({"the": [1, 2]}, 2)
+        with self.assertRaisesRegex(ValueError, "list of strings"):
+            pretrained_tokens(self.vectors, 2, "the cat")

@@ -201,6 +201,18 @@ class TextClassifierTest(TestCase):
             TextClassifier(trainable_embeddings="partial")
         with self.assertRaisesRegex(ValueError, "embedding_dropout=1.5"):
             TextClassifier(embedding_dropout=1.5)
+        with self.assertRaisesRegex(
+            ValueError,
+            "`pretrained_tokens` must be a non-negative integer, received: "
+            "pretrained_tokens=-1",
+        ):
+            TextClassifier(pretrained_tokens=-1, embeddings="vectors.txt")
+        with self.assertRaisesRegex(
+            ValueError,
+            "`pretrained_tokens` needs pretrained `embeddings`, received: "
+            "pretrained_tokens=10, embeddings=None",
+        ):
+            TextClassifier(pretrained_tokens=10)
         with self.assertRaisesRegex(ValueError, "learning_rate=-0.1"):
             TextClassifier(learning_rate=-0.1)
         with self.assertRaisesRegex(ValueError, "clipnorm=0"):
@@ -602,6 +614,42 @@ class TextClassifierTest(TestCase):
         self.assertEqual(
             [label.decode() for label in outputs["label"].numpy()], clf.predict(probe)
         )
+
+    def test_pretrained_tokens_extend_the_vocabulary(self):
+        from tests.embeddings.fixtures import random_keyed_vectors
+
+        texts, labels = toy_data(40)
+        # "marvellous" and "dreadful" never occur in the texts; "Paris" and
+        # "n't" are words the lower-casing, punctuation-splitting tokenizer
+        # never produces; "the" and "film" are in the training vocabulary.
+        words = ["the", "Paris", "marvellous", "n't", "film", "dreadful", "zebra"]
+        keyed = random_keyed_vectors(words, 6)
+        path = os.path.join(self.get_temp_dir(), "vectors.w2v.txt")
+        keyed.save_word2vec_format(path)
+        plain = small_classifier(embeddings=path, embedding_dim=None)
+        plain.fit(texts, labels, epochs=1, verbose=0)
+        clf = small_classifier(embeddings=path, embedding_dim=None, pretrained_tokens=2)
+        clf.fit(texts, labels, epochs=2, verbose=0)
+        trained = plain.tokenizer.vocabulary.tokens
+        tokens = clf.tokenizer.vocabulary.tokens
+        self.assertEqual(tokens, trained + ["marvellous", "dreadful"])
+        self.assertEqual(
+            clf.tokenizer.vocabulary.counts, plain.tokenizer.vocabulary.counts
+        )
+        ids = clf.tokenizer(["marvellous dreadful zebra"])[0].numpy().tolist()
+        self.assertEqual(ids, [len(trained), len(trained) + 1, 1])  # zebra: [UNK]
+        # Never in a training text, so no gradient reaches their rows.
+        layer = clf.model.get_layer("token_embedding")
+        embedding = keras.ops.convert_to_numpy(layer.get_embedding_matrix())
+        self.assertAllClose(
+            embedding[len(trained) :], keyed[["marvellous", "dreadful"]], atol=1e-6
+        )
+        directory = os.path.join(self.get_temp_dir(), "run")
+        clf.save(directory)
+        loaded = TextClassifier.load(directory)
+        self.assertEqual(loaded.tokenizer.vocabulary.tokens, tokens)
+        probe = ["a marvellous film", "dreadful"]
+        self.assertAllEqual(loaded.predict_proba(probe), clf.predict_proba(probe))
 
     @pytest.mark.slow
     def test_mirrored_strategy_over_two_logical_cpus(self):
