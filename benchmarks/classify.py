@@ -92,8 +92,8 @@ OUR_RECIPE = {
     "clipnorm": 1.0,
 }
 OUR_BATCH_SIZE = 64
-# The rt-polarity recipe, as pipelines/sentiment_rt.toml (10 folds in ~15 min
-# on 2 cores).
+# The rt-polarity recipe, as pipelines/sentiment_rt.toml (10 folds in ~17 min
+# on 2 quiet cores).
 RT_RECIPE = {
     "cell": "gru",
     "bidirectional": True,

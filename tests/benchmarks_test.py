@@ -2,6 +2,7 @@
 
 import importlib.util
 import pathlib
+import tomllib
 
 import pytest
 
@@ -113,3 +114,16 @@ class ClassifyBenchmarkTest(TestCase):
         for side in ("ours", "peer"):
             self.assertBetween(results["imdb"][side]["accuracy"], 0.0, 1.0)
             self.assertLen(results["imdb"][side]["epoch_seconds"], 1)
+
+    def test_rt_recipe_is_the_prebuilt_run_file(self):
+        classify = load_benchmark("classify")
+        with open(REPO_ROOT / "pipelines" / "sentiment_rt.toml", "rb") as file:
+            run = tomllib.load(file)
+        model = run["model"]
+        self.assertEqual(
+            classify.RT_RECIPE, {key: model[key] for key in classify.RT_RECIPE}
+        )
+        self.assertEqual(run["fit"]["batch_size"], classify.RT_BATCH_SIZE)
+        self.assertEqual(run["fit"]["epochs"], classify.RT_MAX_EPOCHS)
+        self.assertEqual(run["fit"]["early_stopping"], classify.RT_PATIENCE)
+        self.assertEqual(model["embeddings"], classify.GLOVE.as_posix())
