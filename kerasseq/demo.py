@@ -31,6 +31,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import unicodedata
 
 import keras
 
@@ -166,7 +167,7 @@ def run(
         "days, never seen in training in any format"
     )
     for source, target in list(zip(train.sources, train.targets))[:4]:
-        say(f"   {source!r:>34} -> {target}")
+        say(f"   {_quoted(source)} -> {target}")
 
     # === 2. Training ===
     translator = Translator(cell=cell, seed=seed + 1, **RECIPE)
@@ -198,7 +199,7 @@ def run(
     )
     shown = test.sources[:3]
     for source, translation in zip(shown, translator.translate(shown)):
-        say(f"   {source!r:>34} -> {translation}")
+        say(f"   {_quoted(source)} -> {translation}")
 
     # === 4. Export ===
     check_texts = [text for text, _ in SENTENCES]
@@ -212,7 +213,7 @@ def run(
     say("== 5/6 Reloaded in a fresh Python process that imports only TensorFlow")
     for (text, expected), translation in zip(SENTENCES, fresh, strict=True):
         mark = "ok" if translation == expected else f"expected {expected}"
-        say(f"   {text!r:>34} -> {translation}  ({mark})")
+        say(f"   {_quoted(text)} -> {translation}  ({mark})")
     same = fresh == translations
     say(
         "   same answers as translator.translate in this process: "
@@ -323,6 +324,27 @@ def _plots(translator, history, plot_dir, say) -> list:
     say(f"== 6/6 Attention heatmap of {HEATMAP_SENTENCE!r}: {_display_path(paths[0])}")
     say(f"   training curves: {_display_path(paths[1])}")
     return paths
+
+
+def _quoted(text: str, width: int = 34) -> str:
+    """`repr(text)` right-aligned to `width` terminal columns.
+
+    Wide characters (Hangul, CJK: East Asian width "W" or "F") take two
+    columns, so the arrows after them line up.
+
+    Example:
+
+    >>> from kerasseq import demo
+    >>> print(demo._quoted("6월", 8))
+       '6월'
+    >>> print(demo._quoted("6.", 8))
+        '6.'
+    """
+    quoted = repr(text)
+    columns = sum(
+        2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in quoted
+    )
+    return " " * max(0, width - columns) + quoted
 
 
 def _display_path(path) -> str:
