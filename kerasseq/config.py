@@ -369,8 +369,8 @@ def type_name(annotation) -> str:
     >>> from kerasseq.config import type_name
     >>> type_name(list[int]), type_name(float | None)
     ('list[int]', 'float | None')
-    >>> type_name(Literal["gru", "lstm"])
-    "one of 'gru', 'lstm'"
+    >>> type_name(Literal["gru", "lstm"]), type_name(Literal["gru", "lstm"] | None)
+    ("one of 'gru', 'lstm'", "one of 'gru', 'lstm' or None")
     """
     if annotation is type(None):
         return "None"
@@ -380,7 +380,10 @@ def type_name(annotation) -> str:
     if origin is typing.Literal:
         return "one of " + ", ".join(map(repr, args))
     if _is_union(annotation):
-        return " | ".join(type_name(arg) for arg in args)
+        names = [type_name(arg) for arg in args]
+        if len(names) == 2 and names[0].startswith("one of ") and names[1] == "None":
+            return f"{names[0]} or None"  # An optional Literal.
+        return " | ".join(names)
     if origin is not None:
         names = ", ".join("..." if arg is Ellipsis else type_name(arg) for arg in args)
         return f"{getattr(origin, '__name__', origin)}[{names}]"
@@ -393,9 +396,11 @@ def _convert(annotation, value, path: str):
     """`value` checked against `annotation` (and converted where documented)."""
 
     def wrong():
+        expected = type_name(annotation)
+        if not expected.startswith("one of "):
+            expected = f"of type {expected}"
         return ConfigError(
-            f"`{path}` must be of type {type_name(annotation)}, received: "
-            f"{_received(path, value)}"
+            f"`{path}` must be {expected}, received: {_received(path, value)}"
         )
 
     if annotation is typing.Any:
@@ -408,10 +413,7 @@ def _convert(annotation, value, path: str):
     if origin is typing.Literal:
         if any(value == arg and type(value) is type(arg) for arg in args):
             return value
-        raise ConfigError(
-            f"`{path}` must be {type_name(annotation)}, received: "
-            f"{_received(path, value)}"
-        )
+        raise wrong()
     if _is_union(annotation):
         if value is None and type(None) in args:
             return None

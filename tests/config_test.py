@@ -29,6 +29,7 @@ class Training:
     learning_rate: float = 1e-3
     batch_sizes: tuple[int, ...] = (32,)
     clipnorm: float | None = None
+    schedule: Literal["constant", "cosine"] | None = None
     class_weight: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
@@ -156,6 +157,11 @@ class FromDictTest(TestCase):
                 {"training": {"epochs": 1, "clipnorm": "1"}},
                 "`training.clipnorm` must be of type float | None, received: "
                 "training.clipnorm='1' (str)",
+            ),
+            (
+                {"training": {"epochs": 1, "schedule": "linear"}},
+                "`training.schedule` must be one of 'constant', 'cosine' or None, "
+                "received: training.schedule='linear' (str)",
             ),
             (
                 {"training": {"epochs": 1, "class_weight": {"pos": "high"}}},

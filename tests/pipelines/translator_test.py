@@ -375,7 +375,13 @@ class TranslatorTest(TestCase):
             "`target_tokenizer` must be one of 'word', 'char' or None, received: "
             "target_tokenizer='bytes'",
         ):
-            TranslatorConfig(target_tokenizer="bytes")  # `Translator` types it first
+            TranslatorConfig(target_tokenizer="bytes")
+        with self.assertRaisesRegex(
+            ValueError,
+            "`target_tokenizer` must be one of 'word', 'char' or None, received: "
+            "target_tokenizer='bytes' [(]str[)]",
+        ):
+            Translator(target_tokenizer="bytes")  # typed by `config` first
         with self.assertRaisesRegex(ValueError, "beam_width"):
             Translator(beam_width=0)
         unfitted = Translator()
